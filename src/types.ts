@@ -1,0 +1,230 @@
+// The public, framework-, engine- and rule-neutral types that flow through
+// discover -> analyse -> run -> judge -> report.
+
+export type FrameworkName =
+  | 'knex'
+  | 'node-pg-migrate'
+  | 'golang-migrate'
+  | 'dbmate'
+  | 'typeorm'
+  | 'kysely'
+  | 'sequelize'
+  | 'mikro-orm'
+  | 'alembic';
+
+export type EngineName = 'pg-mem' | 'pglite' | 'postgres';
+export type RuleSeverity = 'off' | 'warn' | 'error';
+export type Direction = 'up' | 'down';
+
+/** 1-based line and column, as editors and ESLint count them. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+// ---------------------------------------------------------------- discover
+
+/** One migration as its framework tracks it. */
+export interface MigrationFile {
+  /** The name the framework records in its bookkeeping table. */
+  id: string;
+  /** Absolute path of the file that holds the migration (golang-migrate: the `.up.sql`). */
+  path: string;
+  /** golang-migrate only: absolute path of the paired `.down.sql`, when it exists. */
+  downPath?: string;
+}
+
+/** A folder of migrations with one history, in the order the framework applies them. */
+export interface MigrationSet {
+  /** Absolute path of the migrations folder. */
+  dir: string;
+  framework: FrameworkName;
+  /** Absolute path of the project the framework is resolved from (nearest package.json). */
+  projectDir: string;
+  migrations: MigrationFile[];
+}
+
+// ---------------------------------------------------------------- analyse
+
+/**
+ * One schema change the static reader found: a builder call (`knex.schema.createTable`,
+ * `pgm.addColumns`) or one SQL statement (in a .sql file or a SQL string in code).
+ */
+export interface Operation {
+  direction: Direction;
+  /** What it is, in the user's words: `CREATE TABLE`, `knex.schema.createTable`, `pgm.addColumns`. */
+  kind: string;
+  /** The object it touches, e.g. `users` or `users.status`, when known. */
+  target?: string;
+  /** Would fail or duplicate on a second run unless guarded. */
+  needsGuard: boolean;
+  /** Carries IF [NOT] EXISTS, sits inside an existence check, or the framework emits the guard itself. */
+  guarded: boolean;
+  /** How to guard it, as the framework writes it (used in the finding's help). */
+  fix?: string;
+  loc: SourceLocation;
+}
+
+/** What the static reader knows of a migration's down/rollback. */
+export interface DownModel {
+  /**
+   * present: a down function / section / file exists;
+   * missing: none at all;
+   * disabled: declared irreversible (node-pg-migrate `down = false`);
+   * automatic: omitted, and the framework derives it (node-pg-migrate, every operation reversible);
+   * not-derivable: omitted, and the framework cannot derive it (`reason` says which operation).
+   */
+  status: 'present' | 'missing' | 'disabled' | 'automatic' | 'not-derivable';
+  /** Present but does nothing: empty body, comments only, a bare return. */
+  empty: boolean;
+  reason?: string;
+  /** Where the down is; the file's first line when there is none. */
+  loc: SourceLocation;
+}
+
+/** A `rollsafe-disable…` comment found in a migration file. */
+export interface Directive {
+  kind: 'disable-next-line' | 'disable-line' | 'disable-file';
+  /** Rule ids it names; empty means every rule. */
+  rules: string[];
+  reason?: string;
+  /** The line the directive comment is on. */
+  loc: SourceLocation;
+  /** disable-next-line / disable-line: the line it silences. */
+  appliesToLine?: number;
+}
+
+/** Everything the static reader learnt from one migration file, without a database. */
+export interface MigrationModel {
+  file: string;
+  framework: FrameworkName;
+  /** Where up is; absent when the file has no up. */
+  up?: SourceLocation;
+  down: DownModel;
+  /** False for knex `config.transaction = false`, `pgm.noTransaction()`, CONCURRENTLY statements… */
+  transactional: boolean;
+  operations: Operation[];
+  directives: Directive[];
+  /** The file does not parse: nothing else in the model can be trusted. */
+  parseError?: { message: string; loc: SourceLocation };
+}
+
+// ---------------------------------------------------------------- run
+
+export interface QueryResult {
+  rows: Record<string, unknown>[];
+  rowCount: number;
+}
+
+/** A `pg`-module-compatible driver ({ Client, Pool }) whose connections reach one engine. */
+export interface PgDriver {
+  Client: new (config?: unknown) => unknown;
+  Pool: new (config?: unknown) => unknown;
+}
+
+/** A database the dynamic checks run migrations in. Knows Postgres, nothing of frameworks or rules. */
+export interface Engine {
+  readonly name: EngineName;
+  /** Runs one statement, with `$n` parameters. */
+  query(sql: string, params?: unknown[]): Promise<QueryResult>;
+  /** Runs a script of several statements. */
+  exec(sql: string): Promise<void>;
+  /** The schema as it is now (see src/schema). */
+  snapshot(): Promise<import('./schema/snapshot.js').SchemaSnapshot>;
+  /** A `pg`-compatible driver bound to this engine, for frameworks that connect themselves. */
+  pgDriver(): PgDriver;
+  /** Back to an empty database. */
+  reset(): Promise<void>;
+  /** True when `error` means the engine cannot run a statement (not that the migration is wrong). */
+  isUnsupported(error: unknown): boolean;
+  close(): Promise<void>;
+}
+
+/** Thrown by runners: what failed, and the statement's line in the migration when it is known. */
+export class MigrationRunError extends Error {
+  constructor(
+    message: string,
+    readonly loc?: SourceLocation,
+    readonly sql?: string,
+    readonly unsupported = false,
+  ) {
+    super(message);
+    this.name = 'MigrationRunError';
+  }
+}
+
+/** How one framework applies one migration to an engine. */
+export interface MigrationRunner {
+  run(migration: MigrationFile, direction: Direction): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type ProtocolStepName = 'up' | 'up-again' | 'down' | 'down-again' | 'up-after-down';
+
+export interface StepOutcome {
+  step: ProtocolStepName;
+  ok: boolean;
+  error?: { message: string; loc?: SourceLocation; unsupported?: boolean };
+}
+
+/** A change between two schema snapshots, said in words ("column users.status"). */
+export interface SchemaChange {
+  kind: 'added' | 'removed' | 'changed';
+  /** e.g. `column users.status`, `index users_email_idx`, `enum mood`. */
+  object: string;
+  /** For `changed`: what differs, e.g. `type text -> varchar(20)`. */
+  detail?: string;
+}
+
+/** The dynamic protocol's verdicts for one migration on one engine. */
+export interface ProtocolResult {
+  engine: EngineName;
+  /** The engine that was tried first and overturned, when a finding was re-checked. */
+  checkedFirstOn?: EngineName;
+  /** An earlier migration of the set did not replay: nothing below was run. */
+  replayError?: { migration: string; message: string; unsupported?: boolean };
+  /** The migration could not be loaded (syntax error, throws on import, missing module). */
+  loadError?: { message: string; loc?: SourceLocation };
+  /** It did not finish within the per-migration timeout. */
+  timedOut?: { step: ProtocolStepName; ms: number };
+  steps: StepOutcome[];
+  /** up-again left a different schema than up. */
+  upAgainChanges?: SchemaChange[];
+  /** down did not restore the schema from before up. */
+  downChanges?: SchemaChange[];
+  /** up after down left a different schema than the first up. */
+  upAfterDownChanges?: SchemaChange[];
+}
+
+// ---------------------------------------------------------------- judge & report
+
+/** One finding, shaped like an ESLint message. */
+export interface Finding {
+  /** null for problems that are no rule's: parse errors, load errors, bad directives (as ESLint). */
+  ruleId: string | null;
+  severity: 1 | 2;
+  message: string;
+  /** What to do instead, one line. */
+  help?: string;
+  line: number;
+  column: number;
+  /** Which engine judged a dynamic finding. */
+  engine?: EngineName;
+  /** The file could not be read at all. */
+  fatal?: boolean;
+}
+
+/** Results for one reported file, in ESLint's result shape. */
+export interface FileResult {
+  filePath: string;
+  messages: Finding[];
+  errorCount: number;
+  warningCount: number;
+  fatalErrorCount: number;
+  fixableErrorCount: number;
+  fixableWarningCount: number;
+  /** Findings silenced by a directive, with the directive's reason (ESLint's suppressedMessages). */
+  suppressedMessages: (Finding & { suppressions: { kind: 'directive'; justification: string }[] })[];
+  usedDeprecatedRules: never[];
+}
