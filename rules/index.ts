@@ -1,0 +1,23 @@
+import type { Rule } from '../src/rule.js';
+import engineUnsupported from './engine-unsupported.js';
+import idempotentDown from './idempotent-down.js';
+import idempotentUp from './idempotent-up.js';
+import noEmptyDown from './no-empty-down.js';
+import requireDown from './require-down.js';
+import requireGuard from './require-guard.js';
+import roundTrip from './round-trip.js';
+import upRuns from './up-runs.js';
+
+/** Every rule rollsafe knows, in the order findings of one line are listed. */
+export const allRules: Rule[] = [
+  requireDown,
+  noEmptyDown,
+  requireGuard,
+  upRuns,
+  idempotentUp,
+  idempotentDown,
+  roundTrip,
+  engineUnsupported,
+] as Rule[];
+
+export const ruleIds = allRules.map((rule) => rule.id);

@@ -1,0 +1,35 @@
+import { defineRule } from '../src/rule.js';
+import { phraseChanges } from '../src/schema-changes.js';
+
+export default defineRule({
+  id: 'round-trip',
+  meta: {
+    type: 'dynamic',
+    description: 'down restores the exact schema from before up, and up works again after it.',
+    defaultSeverity: 'error',
+    messages: {
+      downFails: 'down fails after up: {{error}}',
+      downChanges: 'down does not restore the schema from before up: {{changes}}',
+      upAgainFails: 'up fails after down: {{error}}',
+      upAgainChanges: 'up after down does not rebuild the same schema: {{changes}}',
+    },
+    help: 'Make down undo exactly what up does (every table, column, index, constraint and type), in reverse order.',
+  },
+  check({ model, result, report }) {
+    if (!result) return;
+    const down = result.steps.find((s) => s.step === 'down');
+    const upAgain = result.steps.find((s) => s.step === 'up-after-down');
+    if (down && !down.ok && !down.error?.unsupported) {
+      report({ messageId: 'downFails', data: { error: down.error?.message ?? 'unknown error' }, loc: down.error?.loc ?? model.down.loc });
+      return;
+    }
+    if (result.downChanges?.length) {
+      report({ messageId: 'downChanges', data: { changes: phraseChanges(result.downChanges, 'after-down') }, loc: model.down.loc });
+    }
+    if (upAgain && !upAgain.ok && !upAgain.error?.unsupported) {
+      report({ messageId: 'upAgainFails', data: { error: upAgain.error?.message ?? 'unknown error' }, loc: upAgain.error?.loc ?? model.up });
+    } else if (result.upAfterDownChanges?.length) {
+      report({ messageId: 'upAgainChanges', data: { changes: phraseChanges(result.upAfterDownChanges, 'after-up-again') }, loc: model.up });
+    }
+  },
+});

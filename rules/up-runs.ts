@@ -1,0 +1,19 @@
+import { defineRule } from '../src/rule.js';
+
+export default defineRule({
+  id: 'up-runs',
+  meta: {
+    type: 'dynamic',
+    description: 'up runs without error on the schema the earlier migrations leave.',
+    defaultSeverity: 'error',
+    messages: {
+      fails: 'up fails on the schema the earlier migrations leave: {{error}}',
+    },
+    help: 'Fix the statement so it runs after the migrations before it; check names, types and order.',
+  },
+  check({ model, result, report }) {
+    const step = result?.steps.find((s) => s.step === 'up');
+    if (!step || step.ok || step.error?.unsupported) return;
+    report({ messageId: 'fails', data: { error: step.error?.message ?? 'unknown error' }, loc: step.error?.loc ?? model.up });
+  },
+});

@@ -1,0 +1,167 @@
+// The programmatic API: the CLI, the git hook and CI all call lint().
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadConfig } from './config/index.js';
+import { discoverSets, setForLooseFile } from './discover/index.js';
+import { loadAdapter } from './frameworks/index.js';
+import { judge } from './judge.js';
+import type { Rule } from './rule.js';
+import type { EngineName, FileResult, FrameworkName, MigrationFile, MigrationModel, MigrationSet, ProtocolResult } from './types.js';
+
+export type * from './types.js';
+export type { Rule } from './rule.js';
+
+export interface LintOptions {
+  cwd: string;
+  /** Migrations to report on; the earlier ones of their sets are replayed, never reported. */
+  paths: string[];
+  /** Report on every migration of every set. */
+  all: boolean;
+  /** Report on the migrations staged for commit. */
+  staged: boolean;
+  engine?: EngineName;
+  /** Re-check pg-mem's failures on PGlite (default true). */
+  fallback?: boolean;
+  databaseUrl?: string;
+  framework?: FrameworkName;
+  configPath?: string;
+  onProgress?(done: number, total: number, current: string): void;
+}
+
+export interface LintOutcome {
+  results: FileResult[];
+  /** Every known rule, for formatters that describe them (SARIF). */
+  rules: Rule[];
+}
+
+/** A usage problem the CLI reports in one line with exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+interface Target {
+  set: MigrationSet;
+  migration: MigrationFile;
+}
+
+function findInSets(path: string, sets: MigrationSet[]): Target | undefined {
+  for (const set of sets) {
+    const migration = set.migrations.find((m) => m.path === path || m.downPath === path);
+    if (migration) return { set, migration };
+  }
+  return undefined;
+}
+
+/** The migrations to report on, each with the set it belongs to. */
+async function selectTargets(options: LintOptions, sets: MigrationSet[]): Promise<{ targets: Target[]; unknown: string[] }> {
+  if (options.all) return { targets: sets.flatMap((set) => set.migrations.map((migration) => ({ set, migration }))), unknown: [] };
+
+  let paths = options.paths.map((path) => resolve(options.cwd, path));
+  if (options.staged) {
+    const { stagedFiles } = await import('./discover/staged.js');
+    const staged = await stagedFiles(options.cwd);
+    // Only staged migrations are reported on; other staged files are not rollsafe's business.
+    paths = [...paths, ...staged.filter((path) => findInSets(path, sets))];
+  }
+  const targets: Target[] = [];
+  const unknown: string[] = [];
+  for (const path of new Set(paths)) {
+    if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
+    let target = findInSets(path, sets);
+    if (!target) {
+      const looseSet = await setForLooseFile(path, options.framework);
+      if (looseSet) {
+        sets.push(looseSet);
+        target = findInSets(path, [looseSet]);
+      }
+    }
+    if (!target) unknown.push(path);
+    else if (!targets.some((t) => t.migration === target!.migration)) targets.push(target);
+  }
+  return { targets, unknown };
+}
+
+function hasRunnableDown(model: MigrationModel): boolean {
+  return (model.down.status === 'present' && !model.down.empty) || model.down.status === 'automatic';
+}
+
+function notAMigration(path: string): FileResult {
+  return {
+    filePath: path,
+    messages: [
+      {
+        ruleId: null,
+        severity: 1,
+        message: 'Not a migration rollsafe recognises: it is in no migration set and no framework claims it.',
+        help: 'List its folder under "sets" in rollsafe.config.json, or pass --framework.',
+        line: 1,
+        column: 1,
+      },
+    ],
+    errorCount: 0,
+    warningCount: 1,
+    fatalErrorCount: 0,
+    fixableErrorCount: 0,
+    fixableWarningCount: 0,
+    suppressedMessages: [],
+    usedDeprecatedRules: [],
+  };
+}
+
+/** discover -> analyse -> run -> judge; the formatting is the caller's. */
+export async function lint(options: LintOptions): Promise<LintOutcome> {
+  const config = await loadConfig(options.cwd, options.configPath);
+  const { allRules } = await import('../rules/index.js');
+  const sets = await discoverSets(options.cwd, { sets: config.sets?.map((s) => ({ dir: s.dir, framework: s.framework })) });
+  const { targets, unknown } = await selectTargets(options, sets);
+
+  // analyse: the static model of every target, no database
+  const models = new Map<string, MigrationModel>();
+  for (const { set, migration } of targets) {
+    const adapter = await loadAdapter(set.framework);
+    models.set(migration.path, await adapter.analyse(migration));
+  }
+
+  // run: the dynamic protocol, set by set, for every target whose file parses
+  const results = new Map<string, ProtocolResult>();
+  const runnable = targets.filter((t) => !models.get(t.migration.path)!.parseError);
+  const total = runnable.length;
+  let done = 0;
+  if (total > 0) {
+    const { checkMigrations } = await import('./checks/index.js');
+    for (const set of new Set(runnable.map((t) => t.set))) {
+      const ofSet = runnable.filter((t) => t.set === set);
+      const verdicts = await checkMigrations(
+        set,
+        ofSet.map((t) => ({ migration: t.migration, hasDown: hasRunnableDown(models.get(t.migration.path)!) })),
+        {
+          engine: options.engine ?? config.engine ?? 'pg-mem',
+          fallback: options.fallback ?? config.fallback ?? true,
+          timeoutMs: config.timeouts?.migrationMs ?? 10_000,
+          databaseUrl: options.databaseUrl,
+          onProgress: options.onProgress && ((_, __, current) => options.onProgress!(++done, total, current)),
+        },
+      );
+      for (const [path, verdict] of verdicts) results.set(path, verdict);
+    }
+  }
+
+  // judge
+  const fileResults = new Map<string, FileResult>();
+  for (const { migration } of targets) {
+    const judged = judge({ model: models.get(migration.path)!, result: results.get(migration.path), rules: allRules, severities: config.rules });
+    for (const fileResult of judged) {
+      const existing = fileResults.get(fileResult.filePath);
+      if (!existing) fileResults.set(fileResult.filePath, fileResult);
+      else {
+        existing.messages.push(...fileResult.messages);
+        existing.suppressedMessages.push(...fileResult.suppressedMessages);
+        existing.errorCount += fileResult.errorCount;
+        existing.warningCount += fileResult.warningCount;
+        existing.fatalErrorCount += fileResult.fatalErrorCount;
+      }
+    }
+  }
+  for (const path of unknown) fileResults.set(path, notAMigration(path));
+  return { results: [...fileResults.values()].sort((a, b) => a.filePath.localeCompare(b.filePath)), rules: allRules };
+}
