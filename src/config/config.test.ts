@@ -1,0 +1,244 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ruleIds } from '../../rules/index.js';
+import { ConfigError, loadConfig } from './index.js';
+
+let project: string;
+beforeEach(() => {
+  project = mkdtempSync(join(tmpdir(), 'rollsafe-config-'));
+  mkdirSync(join(project, 'db', 'migrations'), { recursive: true });
+});
+
+const writeJson = (name: string, value: unknown) => writeFileSync(join(project, name), JSON.stringify(value, null, 2));
+
+async function configError(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  const message = (error as ConfigError).message;
+  expect(message).not.toContain('\n');
+  return message;
+}
+
+describe('loadConfig: where the config comes from', () => {
+  it('returns nothing set when the project has no config', async () => {
+    writeJson('package.json', { name: 'app' });
+    expect(await loadConfig(project)).toEqual({});
+  });
+
+  it('reads rollsafe.config.json and makes set dirs absolute', async () => {
+    writeJson('rollsafe.config.json', {
+      $schema: './node_modules/rollsafe/rollsafe.schema.json',
+      rules: { 'require-guard': 'warn' },
+      sets: [{ dir: 'db/migrations', framework: 'knex' }],
+      engine: 'pglite',
+      fallback: false,
+      timeouts: { migrationMs: 5000 },
+      ignore: ['db/migrations/legacy/**'],
+    });
+    expect(await loadConfig(project)).toEqual({
+      $schema: './node_modules/rollsafe/rollsafe.schema.json',
+      rules: { 'require-guard': 'warn' },
+      sets: [{ dir: join(project, 'db', 'migrations'), framework: 'knex' }],
+      engine: 'pglite',
+      fallback: false,
+      timeouts: { migrationMs: 5000 },
+      ignore: ['db/migrations/legacy/**'],
+    });
+  });
+
+  it('falls back to the "rollsafe" key of package.json', async () => {
+    writeJson('package.json', { name: 'app', rollsafe: { engine: 'pg-mem', rules: { 'require-down': 'off' } } });
+    expect(await loadConfig(project)).toEqual({ engine: 'pg-mem', rules: { 'require-down': 'off' } });
+  });
+
+  it('prefers rollsafe.config.json over package.json', async () => {
+    writeJson('package.json', { name: 'app', rollsafe: { engine: 'pg-mem' } });
+    writeJson('rollsafe.config.json', { engine: 'pglite' });
+    expect((await loadConfig(project)).engine).toBe('pglite');
+  });
+
+  it('reads an explicit --config path, with set dirs relative to that file', async () => {
+    mkdirSync(join(project, 'config'));
+    mkdirSync(join(project, 'config', 'sql'));
+    writeJson('config/rollsafe.json', { sets: [{ dir: 'sql', framework: 'golang-migrate' }] });
+    writeJson('rollsafe.config.json', { engine: 'pglite' });
+    expect(await loadConfig(project, 'config/rollsafe.json')).toEqual({
+      sets: [{ dir: join(project, 'config', 'sql'), framework: 'golang-migrate' }],
+    });
+  });
+
+  it('refuses an explicit path that does not exist', async () => {
+    expect(await configError(loadConfig(project, 'nope.json'))).toBe('nope.json: no such config file');
+  });
+
+  it('refuses an explicit package.json without a rollsafe key', async () => {
+    writeJson('package.json', { name: 'app' });
+    expect(await configError(loadConfig(project, 'package.json'))).toBe('package.json: has no "rollsafe" key');
+  });
+});
+
+describe('loadConfig: strict validation, one line naming file, key and value', () => {
+  it('names the closest rule for a misspelt rule id', async () => {
+    writeJson('rollsafe.config.json', { rules: { 'require-gaurd': 'error' } });
+    expect(await configError(loadConfig(project))).toBe(
+      'rollsafe.config.json: rules.require-gaurd: unknown rule (did you mean require-guard?)',
+    );
+  });
+
+  it('refuses an unknown top-level key', async () => {
+    writeJson('rollsafe.config.json', { engines: 'pglite' });
+    expect(await configError(loadConfig(project))).toBe('rollsafe.config.json: engines: unknown key (did you mean engine?)');
+  });
+
+  it('refuses a bad severity', async () => {
+    writeJson('rollsafe.config.json', { rules: { 'require-down': 2 } });
+    expect(await configError(loadConfig(project))).toBe(
+      'rollsafe.config.json: rules.require-down: 2 is not one of "off", "warn", "error"',
+    );
+  });
+
+  it('refuses a framework rollsafe does not support', async () => {
+    writeJson('rollsafe.config.json', { sets: [{ dir: 'db/migrations', framework: 'knexjs' }] });
+    expect(await configError(loadConfig(project))).toMatch(
+      /^rollsafe\.config\.json: sets\[0\]\.framework: "knexjs" is not one of "knex", .* \(did you mean knex\?\)$/,
+    );
+  });
+
+  it('refuses an unknown engine', async () => {
+    writeJson('rollsafe.config.json', { engine: 'sqlite' });
+    expect(await configError(loadConfig(project))).toBe(
+      'rollsafe.config.json: engine: "sqlite" is not one of "pg-mem", "pglite", "postgres"',
+    );
+  });
+
+  it('refuses a set dir that does not exist, suggesting the sibling it was likely meant to be', async () => {
+    writeJson('rollsafe.config.json', { sets: [{ dir: 'db/migratons', framework: 'knex' }] });
+    expect(await configError(loadConfig(project))).toBe(
+      'rollsafe.config.json: sets[0].dir: "db/migratons" does not exist (did you mean migrations?)',
+    );
+  });
+
+  it('refuses a set without a framework', async () => {
+    writeJson('rollsafe.config.json', { sets: [{ dir: 'db/migrations' }] });
+    expect(await configError(loadConfig(project))).toMatch(/^rollsafe\.config\.json: sets\[0\]\.framework: is required/);
+  });
+
+  it('prefixes the key path with "rollsafe" when the config lives in package.json', async () => {
+    writeJson('package.json', { name: 'app', rollsafe: { timeouts: { migrationMs: -1 } } });
+    expect(await configError(loadConfig(project))).toBe(
+      'package.json: rollsafe.timeouts.migrationMs: must be a positive whole number of milliseconds, not -1',
+    );
+  });
+
+  it('reports invalid JSON in one line', async () => {
+    writeFileSync(join(project, 'rollsafe.config.json'), '{ "engine": "pglite", }');
+    expect(await configError(loadConfig(project))).toMatch(/^rollsafe\.config\.json: not valid JSON: /);
+  });
+
+  it('checks rule ids against the list it is given', async () => {
+    writeJson('rollsafe.config.json', { rules: { 'custom-rule': 'warn' } });
+    expect(await loadConfig(project, undefined, { ruleIds: ['custom-rule'] })).toEqual({ rules: { 'custom-rule': 'warn' } });
+  });
+});
+
+// ------------------------------------------------------------ schema and validator agree
+
+type SchemaNode = {
+  $ref?: string;
+  type?: string;
+  enum?: unknown[];
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: boolean;
+  required?: string[];
+  items?: SchemaNode;
+  minimum?: number;
+};
+const schema = JSON.parse(readFileSync(new URL('../../rollsafe.schema.json', import.meta.url), 'utf8')) as SchemaNode & {
+  definitions: Record<string, SchemaNode>;
+};
+const deref = (node: SchemaNode): SchemaNode => (node.$ref ? schema.definitions[node.$ref.replace('#/definitions/', '')] : node);
+
+/** A value the schema accepts that uses every key it declares; `dir` strings name an existing folder. */
+function sample(node: SchemaNode, key = ''): unknown {
+  node = deref(node);
+  if (node.enum) return node.enum[0];
+  switch (node.type) {
+    case 'object':
+      return Object.fromEntries(Object.entries(node.properties ?? {}).map(([name, child]) => [name, sample(child, name)]));
+    case 'array':
+      return [sample(node.items!, key)];
+    case 'string':
+      return key === 'dir' ? 'db/migrations' : 'db/**/*.skip.ts';
+    case 'integer':
+      return node.minimum ?? 1;
+    case 'boolean':
+      return true;
+    default:
+      throw new Error(`schema node the test does not know: ${JSON.stringify(node)}`);
+  }
+}
+
+/** Every [path, node] in the schema, so each object and enum can be probed. */
+function walk(node: SchemaNode, path: (string | number)[] = []): [(string | number)[], SchemaNode][] {
+  node = deref(node);
+  const children = Object.entries(node.properties ?? {}).flatMap(([name, child]) => walk(child, [...path, name]));
+  const items = node.items ? walk(node.items, [...path, 0]) : [];
+  return [[path, node], ...children, ...items];
+}
+
+function setAt(target: unknown, path: (string | number)[], value: unknown): unknown {
+  const copy = structuredClone(target) as Record<string | number, unknown>;
+  let cursor = copy;
+  for (const part of path.slice(0, -1)) cursor = cursor[part] as Record<string | number, unknown>;
+  cursor[path[path.length - 1]] = value;
+  return copy;
+}
+
+describe('rollsafe.schema.json and the validator agree', () => {
+  const full = sample(schema) as Record<string, unknown>;
+
+  it('accepts a config using every key the schema declares', async () => {
+    writeJson('rollsafe.config.json', full);
+    const config = await loadConfig(project);
+    expect(Object.keys(config).sort()).toEqual(Object.keys(full).sort());
+    expect(Object.keys(config.rules!)).toEqual(Object.keys(full.rules as object));
+  });
+
+  it('lists exactly the known rules', () => {
+    expect(Object.keys(schema.properties!.rules.properties!).sort()).toEqual([...ruleIds].sort());
+  });
+
+  for (const [path, node] of walk(schema).filter(([, node]) => node.additionalProperties === false)) {
+    it(`refuses an unknown key in ${path.join('.') || 'the top level'}`, async () => {
+      writeJson('rollsafe.config.json', setAt(full, [...path, 'surpriseKey'], 'x'));
+      expect(await configError(loadConfig(project))).toContain('surpriseKey: unknown');
+    });
+  }
+
+  for (const [path, node] of walk(schema).filter(([, node]) => node.enum)) {
+    it(`accepts every value the schema allows at ${path.join('.')}, and nothing else`, async () => {
+      for (const value of node.enum!) {
+        writeJson('rollsafe.config.json', setAt(full, path, value));
+        await expect(loadConfig(project)).resolves.toBeDefined();
+      }
+      writeJson('rollsafe.config.json', setAt(full, path, 'not-a-listed-value'));
+      expect(await configError(loadConfig(project))).toContain('"not-a-listed-value" is not one of');
+    });
+  }
+
+  for (const [path, node] of walk(schema).filter(([, node]) => node.required?.length)) {
+    for (const key of node.required!) {
+      it(`requires ${[...path, key].join('.')}`, async () => {
+        const parent = structuredClone(path.reduce<any>((value, part) => value[part], full));
+        delete parent[key];
+        writeJson('rollsafe.config.json', setAt(full, path, parent));
+        expect(await configError(loadConfig(project))).toContain(`${key}: is required`);
+      });
+    }
+  }
+});

@@ -1,0 +1,152 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { supportedFrameworks } from '../frameworks/index.js';
+import type { EngineName, FrameworkName, RuleSeverity } from '../types.js';
+import { didYouMean } from './closest-name.js';
+import { ConfigError } from './config-error.js';
+
+export interface MigrationSetConfig {
+  /** Absolute once loaded; relative to the config file as written. */
+  dir: string;
+  framework: FrameworkName;
+}
+
+export interface RollsafeConfig {
+  $schema?: string;
+  rules?: Record<string, RuleSeverity>;
+  sets?: MigrationSetConfig[];
+  engine?: EngineName;
+  fallback?: boolean;
+  timeouts?: { migrationMs?: number };
+  /** Globs of migration files never to check. */
+  ignore?: string[];
+}
+
+export const engineNames: readonly EngineName[] = ['pg-mem', 'pglite', 'postgres'];
+export const ruleSeverities: readonly RuleSeverity[] = ['off', 'warn', 'error'];
+export const configKeys = ['$schema', 'rules', 'sets', 'engine', 'fallback', 'timeouts', 'ignore'] as const;
+export const setKeys = ['dir', 'framework'] as const;
+export const timeoutKeys = ['migrationMs'] as const;
+
+export interface ValidationContext {
+  /** How the user names the config's source, e.g. `rollsafe.config.json`. */
+  source: string;
+  /** Key path prefix inside the source, e.g. `rollsafe` for package.json. */
+  prefix?: string;
+  /** Set dirs are relative to this folder. */
+  baseDir: string;
+  ruleIds: readonly string[];
+}
+
+type Path = (string | number)[];
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const oneOf = (names: readonly string[]) => names.map((name) => `"${name}"`).join(', ');
+
+/** Checks a parsed config strictly and returns it with set dirs made absolute; throws ConfigError. */
+export function validateConfig(raw: unknown, context: ValidationContext): RollsafeConfig {
+  const fail = (path: Path, problem: string): never => {
+    const keyPath = [context.prefix, ...path]
+      .filter((part) => part !== undefined)
+      .map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`))
+      .join('');
+    throw new ConfigError(`${context.source}: ${keyPath ? `${keyPath}: ` : ''}${problem}`);
+  };
+  const expectObject = (value: unknown, path: Path, keys: readonly string[]): Record<string, unknown> => {
+    if (!isPlainObject(value)) return fail(path, `must be an object, not ${typeOf(value)}`);
+    for (const key of Object.keys(value)) {
+      if (!keys.includes(key)) fail([...path, key], `unknown key${didYouMean(key, keys)}`);
+    }
+    return value;
+  };
+  const expectEnum = <T extends string>(value: unknown, path: Path, names: readonly T[]): T => {
+    if (typeof value !== 'string' || !names.includes(value as T)) {
+      const hint = typeof value === 'string' ? didYouMean(value, names) : '';
+      return fail(path, `${show(value)} is not one of ${oneOf(names)}${hint}`);
+    }
+    return value as T;
+  };
+
+  const input = expectObject(raw, [], configKeys);
+  const config: RollsafeConfig = {};
+
+  if (input.$schema !== undefined) {
+    if (typeof input.$schema !== 'string') fail(['$schema'], `must be a string, not ${typeOf(input.$schema)}`);
+    config.$schema = input.$schema as string;
+  }
+
+  if (input.rules !== undefined) {
+    const rules = expectObject(input.rules, ['rules'], Object.keys(input.rules ?? {}));
+    config.rules = {};
+    for (const [id, severity] of Object.entries(rules)) {
+      if (!context.ruleIds.includes(id)) fail(['rules', id], `unknown rule${didYouMean(id, context.ruleIds)}`);
+      config.rules[id] = expectEnum(severity, ['rules', id], ruleSeverities);
+    }
+  }
+
+  if (input.sets !== undefined) {
+    if (!Array.isArray(input.sets)) fail(['sets'], `must be an array, not ${typeOf(input.sets)}`);
+    config.sets = (input.sets as unknown[]).map((entry, index) => {
+      const set = expectObject(entry, ['sets', index], setKeys);
+      if (set.dir === undefined) fail(['sets', index, 'dir'], 'is required');
+      if (typeof set.dir !== 'string' || set.dir === '') fail(['sets', index, 'dir'], `must be a folder path, not ${show(set.dir)}`);
+      if (set.framework === undefined) fail(['sets', index, 'framework'], `is required (one of ${oneOf(supportedFrameworks)})`);
+      const framework = expectEnum(set.framework, ['sets', index, 'framework'], supportedFrameworks);
+      const dir = resolve(context.baseDir, set.dir as string);
+      if (!existsSync(dir)) fail(['sets', index, 'dir'], `${show(set.dir)} does not exist${siblingHint(dir)}`);
+      if (!statSync(dir).isDirectory()) fail(['sets', index, 'dir'], `${show(set.dir)} is not a folder`);
+      return { dir, framework };
+    });
+  }
+
+  if (input.engine !== undefined) config.engine = expectEnum(input.engine, ['engine'], engineNames);
+
+  if (input.fallback !== undefined) {
+    if (typeof input.fallback !== 'boolean') fail(['fallback'], `must be true or false, not ${show(input.fallback)}`);
+    config.fallback = input.fallback as boolean;
+  }
+
+  if (input.timeouts !== undefined) {
+    const timeouts = expectObject(input.timeouts, ['timeouts'], timeoutKeys);
+    config.timeouts = {};
+    if (timeouts.migrationMs !== undefined) {
+      const ms = timeouts.migrationMs;
+      if (typeof ms !== 'number' || !Number.isInteger(ms) || ms <= 0) {
+        fail(['timeouts', 'migrationMs'], `must be a positive whole number of milliseconds, not ${show(ms)}`);
+      }
+      config.timeouts.migrationMs = ms as number;
+    }
+  }
+
+  if (input.ignore !== undefined) {
+    if (!Array.isArray(input.ignore)) fail(['ignore'], `must be an array of globs, not ${typeOf(input.ignore)}`);
+    config.ignore = (input.ignore as unknown[]).map((glob, index) => {
+      if (typeof glob !== 'string' || glob === '') return fail(['ignore', index], `must be a glob, not ${show(glob)}`);
+      return glob;
+    });
+  }
+
+  return config;
+}
+
+/** A sibling folder whose name is a likely typo of the missing one. */
+function siblingHint(dir: string): string {
+  const parent = dirname(dir);
+  if (!existsSync(parent)) return '';
+  const folders = readdirSync(parent, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  const closest = didYouMean(basename(dir), folders);
+  return closest;
+}
