@@ -1,8 +1,8 @@
 // The programmatic API: the CLI, the git hook and CI all call lint().
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { loadConfig } from './config/index.js';
-import { discoverSets, setForLooseFile } from './discover/index.js';
+import { dirname, relative, resolve } from 'node:path';
+import { loadConfig, type RollsafeConfig } from './config/index.js';
+import { buildSet, discoverSets, setForLooseFile } from './discover/index.js';
 import { loadAdapter } from './frameworks/index.js';
 import { judge } from './judge.js';
 import type { Rule } from './rule.js';
@@ -56,13 +56,7 @@ function findInSets(path: string, sets: MigrationSet[]): Target | undefined {
 async function selectTargets(options: LintOptions, sets: MigrationSet[]): Promise<{ targets: Target[]; unknown: string[] }> {
   if (options.all) return { targets: sets.flatMap((set) => set.migrations.map((migration) => ({ set, migration }))), unknown: [] };
 
-  let paths = options.paths.map((path) => resolve(options.cwd, path));
-  if (options.staged) {
-    const { stagedFiles } = await import('./discover/staged.js');
-    const staged = await stagedFiles(options.cwd);
-    // Only staged migrations are reported on; other staged files are not rollsafe's business.
-    paths = [...paths, ...staged.filter((path) => findInSets(path, sets))];
-  }
+  const paths = options.paths.map((path) => resolve(options.cwd, path));
   const targets: Target[] = [];
   const unknown: string[] = [];
   for (const path of new Set(paths)) {
@@ -108,12 +102,74 @@ function notAMigration(path: string): FileResult {
   };
 }
 
+/** The staged version of a migration set, when its working copy differs from what will be committed. */
+interface StagedSet {
+  original: MigrationSet;
+  copy: MigrationSet;
+}
+
+/**
+ * The staged migrations, read as they will be committed: a set whose folder has unstaged or untracked
+ * changes is linted from a copy of its staged version (and replayed from it too).
+ */
+async function selectStaged(options: LintOptions, sets: MigrationSet[]): Promise<{ targets: Target[]; copies: StagedSet[]; cleanup(): Promise<void> }> {
+  const { stagedFiles, materialiseStaged } = await import('./discover/staged.js');
+  // Only staged migrations are reported on; other staged files are not rollsafe's business.
+  const staged = (await stagedFiles(options.cwd)).filter((path) => findInSets(path, sets));
+  const staging = await materialiseStaged(options.cwd, staged, (file) => findInSets(file, sets)!.set.dir);
+  const targets: Target[] = [];
+  const copies: StagedSet[] = [];
+  for (const path of staged) {
+    const original = findInSets(path, sets)!.set;
+    const copyPath = staging.paths.get(path)!;
+    if (copyPath === path) {
+      targets.push(findInSets(path, sets)!);
+      continue;
+    }
+    let copied = copies.find((c) => c.original === original);
+    if (!copied) {
+      const copyDir = resolve(dirname(copyPath), relative(dirname(path), original.dir));
+      copied = { original, copy: await buildSet(copyDir, original.framework) };
+      copies.push(copied);
+    }
+    const target = findInSets(copyPath, [copied.copy]);
+    if (target) targets.push(target);
+  }
+  return { targets, copies, cleanup: staging.cleanup };
+}
+
+/** Findings on a staged copy are reported on the file the user knows. */
+function mapBackToOriginals(results: FileResult[], copies: StagedSet[]): void {
+  for (const { original, copy } of copies) {
+    for (const result of results) {
+      if (!result.filePath.startsWith(copy.dir)) continue;
+      result.filePath = original.dir + result.filePath.slice(copy.dir.length);
+      for (const message of result.messages) message.message = message.message.split(copy.dir).join(original.dir);
+    }
+  }
+}
+
 /** discover -> analyse -> run -> judge; the formatting is the caller's. */
 export async function lint(options: LintOptions): Promise<LintOutcome> {
   const config = await loadConfig(options.cwd, options.configPath);
   const { allRules } = await import('../rules/index.js');
   const sets = await discoverSets(options.cwd, { sets: config.sets?.map((s) => ({ dir: s.dir, framework: s.framework })) });
   const { targets, unknown } = await selectTargets(options, sets);
+  const staged = options.staged ? await selectStaged(options, sets) : undefined;
+  try {
+    for (const target of staged?.targets ?? []) {
+      if (!targets.some((t) => t.migration.path === target.migration.path)) targets.push(target);
+    }
+    const results = await analyseRunJudge(targets, options, config, allRules);
+    for (const path of unknown) results.push(notAMigration(path));
+    if (staged) mapBackToOriginals(results, staged.copies);
+    return { results: results.sort((a, b) => a.filePath.localeCompare(b.filePath)), rules: allRules };
+  } finally {
+    await staged?.cleanup();
+  }
+}
+
+async function analyseRunJudge(targets: Target[], options: LintOptions, config: RollsafeConfig, allRules: Rule[]): Promise<FileResult[]> {
 
   // analyse: the static model of every target, no database
   const models = new Map<string, MigrationModel>();
@@ -162,6 +218,5 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
       }
     }
   }
-  for (const path of unknown) fileResults.set(path, notAMigration(path));
-  return { results: [...fileResults.values()].sort((a, b) => a.filePath.localeCompare(b.filePath)), rules: allRules };
+  return [...fileResults.values()];
 }

@@ -75,7 +75,8 @@ export function detectFramework(dir: string, projectDir = findProjectDir(dir)): 
   return undefined;
 }
 
-async function buildSet(dir: string, framework: FrameworkName): Promise<MigrationSet> {
+/** A set from one folder, its migrations listed and ordered by the framework's adapter. */
+export async function buildSet(dir: string, framework: FrameworkName): Promise<MigrationSet> {
   const adapter = await loadAdapter(framework);
   return { dir, framework, projectDir: findProjectDir(dir), migrations: await adapter.listMigrations(dir) };
 }
