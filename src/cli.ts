@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+// argv -> options -> API -> exit code; nothing else. Heavy modules load only in the command that needs them.
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { didYouMean } from './config/closest-name.js';
+import { rollsafePackage } from './config/rollsafe-package.js';
+import type { EngineName, FileResult, FrameworkName } from './types.js';
+
+const help = `Usage: rollsafe <command> [options]
+
+Stops unsafe database migrations: each must re-run, roll back and re-apply cleanly.
+
+Commands:
+  lint [paths...]        Check migrations (the paths, --all, or --staged)
+  init                   Install the git commit hook
+  explain <rule>         Show a rule's documentation
+
+Options for lint:
+  --all                  Check every migration of every set
+  --staged               Check the migrations staged for commit
+  --format <name>        stylish (default), json, sarif, github, junit
+  --engine <name>        pg-mem (default), pglite, postgres
+  --no-fallback          Do not re-check pg-mem failures on PGlite
+  --database-url <url>   Postgres to run in (with --engine postgres)
+  --framework <name>     Framework of files outside known migration sets
+  --config <path>        Config file (default rollsafe.config.json, else package.json "rollsafe")
+  --quiet                Report errors only
+  --max-warnings <n>     Fail when there are more than n warnings
+  --output-file <path>   Write the report to a file instead of stdout
+  --debug                Print stack traces of internal errors
+
+Options for init:
+  --hook <kind>          husky, plain, lefthook, pre-commit
+
+  -h, --help             Show this help
+  -v, --version          Show the version
+
+Exit codes: 0 no errors, 1 errors found (or too many warnings), 2 usage, config or internal error.`;
+
+/** Wrong use of the command line: reported in one line, exit code 2. */
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const engines: EngineName[] = ['pg-mem', 'pglite', 'postgres'];
+const hooks = ['husky', 'plain', 'lefthook', 'pre-commit'] as const;
+const notBuiltYet = ['deploy', 'restore', 'verify-backup', 'drift'];
+const commands = ['lint', 'init', 'explain', 'help'];
+
+const lintOptions = {
+  all: { type: 'boolean' },
+  staged: { type: 'boolean' },
+  format: { type: 'string' },
+  engine: { type: 'string' },
+  'no-fallback': { type: 'boolean' },
+  'database-url': { type: 'string' },
+  framework: { type: 'string' },
+  config: { type: 'string' },
+  quiet: { type: 'boolean' },
+  'max-warnings': { type: 'string' },
+  'output-file': { type: 'string' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** node:util parseArgs, with its errors said in one line and typos answered. */
+function parse<Options extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: Options, positionals: boolean) {
+  try {
+    return parseArgs({ args, options, allowPositionals: positionals, strict: true });
+  } catch (error) {
+    const { code, message } = error as { code?: string; message: string };
+    const quoted = /'([^']+)'/.exec(message)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const known = Object.keys(options).map((name) => `--${name}`);
+      throw new UsageError(`unknown option ${quoted}${didYouMean(quoted, known)}`);
+    }
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument ${quoted}`);
+    throw new UsageError(message.split('\n')[0]);
+  }
+}
+
+function oneOf<T extends string>(value: string | undefined, names: readonly T[], option: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!names.includes(value as T)) {
+    throw new UsageError(`${option} must be one of ${names.join(', ')}, not "${value}"${didYouMean(value, names)}`);
+  }
+  return value as T;
+}
+
+function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((done) => (text ? stream.write(text, () => done()) : done()));
+}
+
+/** done/total and the current file on one rewritten stderr line; only for a person watching a terminal. */
+function progressLine(cwd: string) {
+  if (!process.stderr.isTTY || process.env.CI) return undefined;
+  return {
+    update(done: number, total: number, current: string) {
+      const line = `[${done}/${total}] ${relative(cwd, current) || current}`;
+      process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 80) - 1)}`);
+    },
+    clear() {
+      process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+function withoutWarnings(results: FileResult[]): FileResult[] {
+  return results.map((result) => ({
+    ...result,
+    messages: result.messages.filter((finding) => finding.severity === 2),
+    warningCount: 0,
+    fixableWarningCount: 0,
+  }));
+}
+
+async function runLint(args: string[], cwd: string): Promise<number> {
+  const { values, positionals } = parse(args, lintOptions, true);
+  if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
+
+  const { formatNames, isFormatName } = await import('./report/index.js');
+  const format = values.format ?? 'stylish';
+  if (!isFormatName(format)) throw new UsageError(`--format must be one of ${formatNames.join(', ')}, not "${format}"${didYouMean(format, formatNames)}`);
+  const engine = oneOf(values.engine, engines, '--engine');
+  const { supportedFrameworks } = await import('./frameworks/index.js');
+  const framework = oneOf(values.framework, supportedFrameworks, '--framework') as FrameworkName | undefined;
+  if (engine === 'postgres' && !values['database-url']) throw new UsageError('--engine postgres needs --database-url');
+  let maxWarnings: number | undefined;
+  if (values['max-warnings'] !== undefined) {
+    if (!/^\d+$/.test(values['max-warnings'])) throw new UsageError(`--max-warnings must be a whole number, not "${values['max-warnings']}"`);
+    maxWarnings = Number(values['max-warnings']);
+  }
+  if (positionals.length === 0 && !values.all && !values.staged) {
+    throw new UsageError('lint needs migration paths, --all or --staged (see rollsafe --help)');
+  }
+  for (const path of positionals) {
+    if (!existsSync(resolve(cwd, path))) throw new UsageError(`no such file: ${path}`);
+  }
+
+  const { lint } = await import('./index.js');
+  const progress = progressLine(cwd);
+  let outcome;
+  try {
+    outcome = await lint({
+      cwd,
+      paths: positionals,
+      all: values.all ?? false,
+      staged: values.staged ?? false,
+      engine,
+      fallback: values['no-fallback'] ? false : undefined,
+      databaseUrl: values['database-url'],
+      framework,
+      configPath: values.config,
+      onProgress: progress?.update,
+    });
+  } finally {
+    progress?.clear();
+  }
+
+  const { countProblems } = await import('./report/context.js');
+  const { errors, warnings } = countProblems(outcome.results);
+  const shown = values.quiet ? withoutWarnings(outcome.results) : outcome.results;
+  const { formatResults } = await import('./report/index.js');
+  const report = await formatResults(format, shown, { cwd, rules: outcome.rules });
+  if (values['output-file']) await writeFile(resolve(cwd, values['output-file']), report);
+  else await write(process.stdout, report);
+
+  if (errors > 0) return 1;
+  if (maxWarnings !== undefined && warnings > maxWarnings) {
+    await write(process.stderr, `rollsafe: ${warnings} warnings, more than --max-warnings ${maxWarnings}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function runInit(args: string[], cwd: string): Promise<number> {
+  const { values } = parse(args, { hook: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, false);
+  if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
+  const hook = oneOf(values.hook, hooks, '--hook');
+  const { init } = await import('./init/index.js');
+  const { changed } = await init({ cwd, hook });
+  await write(process.stdout, changed.length ? `rollsafe: set up the commit hook; changed ${changed.join(', ')}\n` : 'rollsafe: already set up; nothing changed\n');
+  return 0;
+}
+
+async function runExplain(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, true);
+  if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
+  if (positionals.length !== 1) throw new UsageError('explain needs exactly one rule id, e.g. rollsafe explain require-guard');
+  const { explainRule, rulesDocsDir } = await import('./explain.js');
+  await write(process.stdout, explainRule(positionals[0], rulesDocsDir()));
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const cwd = process.cwd();
+  if (command === undefined) throw new UsageError('missing command (see rollsafe --help)');
+  if (command.startsWith('-')) {
+    const { values } = parse(argv, { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' }, debug: { type: 'boolean' } }, false);
+    if (values.version) return write(process.stdout, `${rollsafePackage().version}\n`).then(() => 0);
+    if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
+    throw new UsageError('missing command (see rollsafe --help)');
+  }
+  switch (command) {
+    case 'lint':
+      return runLint(rest, cwd);
+    case 'init':
+      return runInit(rest, cwd);
+    case 'explain':
+      return runExplain(rest);
+    case 'help':
+      return write(process.stdout, `${help}\n`).then(() => 0);
+  }
+  if (notBuiltYet.includes(command)) throw new UsageError(`${command} is not built yet; for now rollsafe checks migrations before they ship (rollsafe lint)`);
+  throw new UsageError(`unknown command "${command}"${didYouMean(command, commands)} (see rollsafe --help)`);
+}
+
+// Errors the user can fix are said in one line; anything else is a bug, with its stack under --debug.
+const expected = new Set(['UsageError', 'ConfigError', 'UnknownRuleError']);
+const argv = process.argv.slice(2);
+let exitCode: number;
+try {
+  exitCode = await main(argv);
+} catch (error) {
+  const { name, message, stack } = error instanceof Error ? error : new Error(String(error));
+  const debug = argv.includes('--debug');
+  const hint = expected.has(name) || debug ? '' : ' (internal error; rerun with --debug for details)';
+  await write(process.stderr, `rollsafe: ${message.split('\n')[0]}${hint}\n`);
+  if (debug && stack) await write(process.stderr, `${stack}\n`);
+  exitCode = 2;
+}
+// Exit explicitly: an engine or a user's migration may leave handles open, and the hook must not hang.
+process.exit(exitCode);
