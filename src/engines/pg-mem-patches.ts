@@ -32,7 +32,7 @@ export function patchPgMem(pgMem: Any): void {
   const columnClass = Object.getPrototypeOf(table.getColumnRef('a'));
   const schemaClass = Object.getPrototypeOf(scratch.public);
   const { toSql } = createRequire(createRequire(import.meta.url).resolve('pg-mem'))('pgsql-ast-parser');
-  const sqlOf = (expr: Any): string => toSql.expr(expr);
+  const sqlOf = (expr: Any): string => tidySql(toSql.expr(expr));
 
   let buildingConstraint = 0;
   const duringConstraint = <T>(work: () => T): T => {
@@ -136,6 +136,22 @@ function withOverrides<T extends object>(original: T, overrides: Record<string, 
   const copy = Object.create(original);
   for (const [key, value] of Object.entries(overrides)) Object.defineProperty(copy, key, { value, enumerable: true });
   return copy;
+}
+
+/** pgsql-ast-parser prints `(now () )`; say `now()`, without the outer parentheses. */
+function tidySql(sql: string): string {
+  let tidy = sql.replace(/(\w) \(/g, '$1(').replace(/\(\s+\)/g, '()').replace(/\s+\)/g, ')').trim();
+  while (tidy.startsWith('(') && tidy.endsWith(')') && closesAtEnd(tidy)) tidy = tidy.slice(1, -1).trim();
+  return tidy;
+}
+
+function closesAtEnd(sql: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < sql.length; i++) {
+    if (sql[i] === '(') depth++;
+    else if (sql[i] === ')' && --depth === 0) return i === sql.length - 1;
+  }
+  return false;
 }
 
 function referencedColumns(node: Any): string[] {

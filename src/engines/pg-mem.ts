@@ -20,8 +20,10 @@ export async function createPgMemEngine(): Promise<Engine> {
   const engine: Engine = {
     name: 'pg-mem',
     async query(sql, params) {
-      const result = db.public.prepare(sql).bind(params ?? []).executeAll();
-      return toResult(result);
+      if (!params?.length) return toResult(db.public.query(sql));
+      // pg-mem's own pg adapter inlines parameters; its bind() path crashes on current_schema() and the like.
+      const client = new (db.adapters.createPg().Client)();
+      return toResult(await client.query(sql, params));
     },
     async exec(sql) {
       db.public.none(sql);

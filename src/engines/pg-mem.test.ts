@@ -1,0 +1,113 @@
+import knexFactory from 'knex';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { diffSnapshots } from '../schema/diff.js';
+import type { Engine } from '../types.js';
+import { createPgMemEngine } from './pg-mem.js';
+
+const createTables = `
+  create table users (id serial primary key, email varchar(20) not null, age int check (age > 0), unique (email, age));
+  create table orders (id int primary key, user_id int references users(id) on delete cascade, check (id > 0 and user_id > 0));
+  create index on orders (user_id);`;
+
+let engine: Engine;
+beforeEach(async () => {
+  engine = await createPgMemEngine();
+});
+
+describe('pg-mem engine workarounds', () => {
+  it('re-creates a dropped table with its primary key (pg-mem #358 left its indexes behind)', async () => {
+    await engine.exec(createTables);
+    const first = await engine.snapshot();
+    await engine.exec('drop table orders; drop table users;');
+    await engine.exec(createTables);
+    expect(diffSnapshots(first, await engine.snapshot())).toEqual([]);
+  });
+
+  it('names constraints and indexes as Postgres does, so a down can drop them by those names', async () => {
+    await engine.exec(createTables);
+    const snapshot = await engine.snapshot();
+    expect(snapshot.tables.users.primaryKey?.name).toBe('users_pkey');
+    expect(Object.keys(snapshot.tables.users.uniques)).toEqual(['users_email_age_key']);
+    expect(Object.keys(snapshot.tables.users.checks)).toEqual(['users_age_check']);
+    expect(Object.keys(snapshot.tables.orders.foreignKeys)).toEqual(['orders_user_id_fkey']);
+    expect(Object.keys(snapshot.tables.orders.checks)).toEqual(['orders_check']);
+    expect(Object.keys(snapshot.indexes)).toEqual(['orders_user_id_idx']);
+    await engine.exec(`
+      alter table orders drop constraint orders_user_id_fkey;
+      alter table orders drop constraint orders_check;
+      alter table users drop constraint users_age_check;
+      alter table users drop constraint users_email_age_key;
+      drop index orders_user_id_idx;`);
+    const after = await engine.snapshot();
+    expect(after.tables.orders.foreignKeys).toEqual({});
+    expect(after.tables.users.uniques).toEqual({});
+    expect(after.indexes).toEqual({});
+  });
+
+  it('reports a re-run of knex createTableIfNotExists with a foreign key as unsupported', async () => {
+    const knex = knexFactory({ client: 'pg', connection: {} });
+    (knex.client as { driver: unknown }).driver = engine.pgDriver();
+    const up = () =>
+      knex.schema.createTableIfNotExists('pets', (table) => {
+        table.increments('id');
+        table.integer('owner_id').references('id').inTable('users');
+      });
+    try {
+      await engine.exec('create table users (id serial primary key)');
+      await up();
+      const rerun = await up().then(() => undefined, (error: unknown) => error);
+      expect(rerun).toBeInstanceOf(Error);
+      expect(engine.isUnsupported(rerun)).toBe(true);
+    } finally {
+      await knex.destroy();
+    }
+  });
+});
+
+describe('pg-mem engine', () => {
+  const failureOf = (sql: string) => engine.exec(sql).then(() => { throw new Error(`ran: ${sql}`); }, (error: unknown) => error);
+
+  it.each([
+    [`do $$ begin raise notice 'hi'; end $$`],
+    [`create function touch() returns trigger as $$ begin return new; end $$ language plpgsql`],
+    ['drop view if exists user_emails'],
+    ['create extension if not exists postgis'],
+    ['create table docs (body tsvector)'],
+  ])('calls valid Postgres it cannot run unsupported: %s', async (sql) => {
+    expect(engine.isUnsupported(await failureOf(sql))).toBe(true);
+  });
+
+  it.each([
+    ['create table users (id int)', 'create table users (id int)'],
+    ['create table users (id int)', 'select missing from users'],
+    ['select 1', 'selec 1'],
+  ])('calls genuine errors supported: after %s, %s', async (setup, sql) => {
+    await engine.exec(setup);
+    expect(engine.isUnsupported(await failureOf(sql))).toBe(false);
+  });
+
+  it('provides what real projects call: uuid functions, their extensions, version()', async () => {
+    await engine.exec('create extension if not exists "uuid-ossp"; create extension if not exists pgcrypto;');
+    const { rows } = await engine.query('select gen_random_uuid() as a, uuid_generate_v4() as b, version() as v');
+    expect(rows[0].a).toMatch(/^[0-9a-f-]{36}$/);
+    expect(rows[0].b).toMatch(/^[0-9a-f-]{36}$/);
+    expect(rows[0].v).toMatch(/^PostgreSQL 15/);
+  });
+
+  it('snapshots enums, views, sequences, defaults and schemas, and reset empties it all', async () => {
+    await engine.exec(`
+      create type mood as enum ('sad', 'happy');
+      create schema audit;
+      create sequence invoice_numbers start 100;
+      create table people (id serial primary key, name text default 'anon', feeling mood);
+      create view people_names as select id, name from people;`);
+    const snapshot = await engine.snapshot();
+    expect(snapshot.enums.mood).toEqual(['sad', 'happy']);
+    expect(snapshot.schemas).toEqual(['audit']);
+    expect(snapshot.sequences.invoice_numbers.start).toBe(100);
+    expect(snapshot.tables.people.columns.name).toMatchObject({ type: 'text', nullable: true, default: "'anon'" });
+    expect(snapshot.views.people_names.definition).toBe('id integer, name text');
+    await engine.reset();
+    expect(await engine.snapshot()).toMatchObject({ tables: {}, enums: {}, views: {}, sequences: {}, schemas: [] });
+  });
+});
