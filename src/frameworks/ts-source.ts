@@ -405,9 +405,10 @@ export function guardConditions(node: Node, boundary: Node | undefined, readChec
   return conditions;
 }
 
-/** Every call expression under `node`, in source order. */
+/** Every call expression in `node` (itself included: an arrow's expression body), outermost first. */
 export function callsIn(node: Node): CallExpression[] {
-  return node.getDescendantsOfKind(SyntaxKind.CallExpression);
+  const calls = node.getDescendantsOfKind(SyntaxKind.CallExpression);
+  return Node.isCallExpression(node) ? [node, ...calls] : calls;
 }
 
 /** What the SQL reader learnt from one SQL string written in code. */

@@ -201,12 +201,12 @@ function schemaOperation(reader: Reader, call: CallExpression, method: string, s
   };
 }
 
-/** In `knex.schema.createTable(…)\n  .createTable(…)` each call starts at its own method name, not at `knex`. */
+/** In `knex.schema\n  .createTable(…)\n  .createTable(…)` each call is placed at its own method name, not at `knex`. */
 function chainedCallStart(call: CallExpression): Node {
   const callee = call.getExpression();
-  return Node.isPropertyAccessExpression(callee) && Node.isCallExpression(unwrap(callee.getExpression()))
-    ? callee.getNameNode()
-    : call;
+  if (!Node.isPropertyAccessExpression(callee)) return call;
+  const onOwnLine = callee.getNameNode().getStartLineNumber() !== call.getStartLineNumber();
+  return onOwnLine || Node.isCallExpression(unwrap(callee.getExpression())) ? callee.getNameNode() : call;
 }
 
 /** The calls chained after `t.string('x')`: `.notNullable().references('id').alter()`. */
