@@ -1,7 +1,7 @@
 // Loading the user's code: migrations (TS or JS, ESM or CJS) and the framework packages they use,
 // both resolved the way the user's own project resolves them.
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, findSourceMap } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SourceLocation } from '../types.js';
@@ -191,6 +191,43 @@ export function frameIn(stack: string, file: string): SourceLocation | undefined
     }
   }
   return undefined;
+}
+
+/** The call sites of the current stack, unformatted: their positions are the generated code's. */
+export function captureCallSites(): NodeJS.CallSite[] {
+  const { prepareStackTrace, stackTraceLimit } = Error;
+  try {
+    Error.prepareStackTrace = (_error, sites) => sites;
+    Error.stackTraceLimit = 50;
+    const holder: { stack?: NodeJS.CallSite[] } = {};
+    Error.captureStackTrace(holder, captureCallSites);
+    return holder.stack ?? [];
+  } finally {
+    Error.prepareStackTrace = prepareStackTrace;
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+/**
+ * The first call site in `file`, mapped back to the TS source through the loader's source map.
+ * Mapped here rather than by Node, because test runners replace the stack formatter that would.
+ */
+export function siteIn(sites: NodeJS.CallSite[], file: string): SourceLocation | undefined {
+  for (const site of sites) {
+    const name = site.getFileName();
+    if (!name || cleanPath(name) !== file) continue;
+    const line = site.getLineNumber() ?? 1;
+    const column = site.getColumnNumber() ?? 1;
+    const entry = findSourceMap(name)?.findEntry(line - 1, column - 1);
+    if (entry && 'originalLine' in entry) return { file, line: entry.originalLine + 1, column: entry.originalColumn + 1 };
+    return { file, line, column };
+  }
+  return undefined;
+}
+
+/** The line of the statement in `file` that is calling the current function. */
+export function callerIn(file: string): SourceLocation | undefined {
+  return siteIn(captureCallSites(), file);
 }
 
 /** Engines append hints and advice after a blank line; a finding needs the first paragraph. */

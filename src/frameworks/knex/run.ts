@@ -1,6 +1,6 @@
 // Runs knex migrations on an engine with the user's own knex, as `knex migrate:up/down` would:
 // each migration in a transaction unless its `config.transaction` is false.
-import { firstParagraph, frameIn } from '../../load/index.js';
+import { captureCallSites, firstParagraph, frameIn, siteIn } from '../../load/index.js';
 import { MigrationRunError, type Direction, type MigrationFile, type MigrationRunner } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
 
@@ -116,18 +116,18 @@ export async function createKnexRunner(context: RunnerContext): Promise<Migratio
 }
 
 function tagged<T extends object>(builder: T): T {
-  Object.defineProperty(builder, issuedAt, { value: new Error().stack, configurable: true });
+  Object.defineProperty(builder, issuedAt, { value: captureCallSites(), configurable: true });
   return builder;
 }
 
 function runError(error: unknown, file: string, context: RunnerContext): MigrationRunError {
   if (error instanceof MigrationRunError) return error;
   const err = (isObject(error) ? error : { message: String(error) }) as Error & {
-    [issuedAt]?: string;
+    [issuedAt]?: NodeJS.CallSite[];
     [failedQuery]?: FailedQuery;
   };
   const failure = err[failedQuery];
-  const loc = frameIn(err[issuedAt] ?? '', file) ?? frameIn(err.stack ?? '', file);
+  const loc = siteIn(err[issuedAt] ?? [], file) ?? frameIn(err.stack ?? '', file);
   return new MigrationRunError(
     firstParagraph(failure?.message ?? String(err.message)),
     loc,

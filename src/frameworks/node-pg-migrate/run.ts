@@ -1,7 +1,7 @@
 // Runs node-pg-migrate migrations on an engine. Its own runner takes advisory locks and keeps a
 // bookkeeping table, which pg-mem cannot do; so, like its `Migration.apply`, we drive the user's
 // MigrationBuilder ourselves and run the SQL it collects, each statement traced to its `pgm.*` call.
-import { firstParagraph, frameIn } from '../../load/index.js';
+import { callerIn, firstParagraph, frameIn } from '../../load/index.js';
 import {
   MigrationRunError,
   type Direction,
@@ -123,7 +123,7 @@ function traceOperations(pgm: MigrationBuilder, file: string): (SourceLocation |
     const operation = pgm[name];
     if (typeof operation !== 'function' || untraced.has(name) || name.startsWith('_')) continue;
     pgm[name] = (...args: unknown[]) => {
-      const loc = frameIn(new Error().stack ?? '', file);
+      const loc = callerIn(file);
       const before = pgm.getSqlSteps().length;
       const result: unknown = (operation as (...a: unknown[]) => unknown)(...args);
       for (let added = pgm.getSqlSteps().length - before; added > 0; added--) emittedBy.push(loc);
@@ -136,7 +136,7 @@ function traceOperations(pgm: MigrationBuilder, file: string): (SourceLocation |
 /** `pgm.db` reaches the engine at once (as in node-pg-migrate), failures traced to the calling line. */
 function tracedDb(client: PgClient, file: string, context: RunnerContext): DbConnection {
   const query = async (...args: unknown[]) => {
-    const loc = frameIn(new Error().stack ?? '', file);
+    const loc = callerIn(file);
     try {
       return await client.query(...args);
     } catch (error) {

@@ -1,0 +1,162 @@
+// The dynamic checks as the rest of rollsafe calls them. Migrations are user code that may hang
+// (an unresolved promise, a `while (true)`), so they run in a worker this thread can stop.
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { EngineName, MigrationSet, ProtocolResult, ProtocolStepName } from '../types.js';
+import type { CheckTarget, WalkEvent, WalkInput } from './walk.js';
+
+export type { CheckTarget } from './walk.js';
+
+export interface CheckOptions {
+  engine: EngineName;
+  /** pg-mem only: re-check on PGlite whatever pg-mem fails or cannot run, and keep PGlite's verdict. */
+  fallback: boolean;
+  /** Per migration: past it, the worker is stopped and the migration reported as timed out. */
+  timeoutMs: number;
+  databaseUrl?: string;
+  onProgress?(done: number, total: number, current: string): void;
+}
+
+/** Runs the dynamic protocol for each target; results are keyed by migration path. */
+export async function checkMigrations(
+  set: MigrationSet,
+  targets: CheckTarget[],
+  options: CheckOptions,
+): Promise<Map<string, ProtocolResult>> {
+  const results = new Map<string, ProtocolResult>();
+  const hangsOnUp: string[] = [];
+  let remaining = targets;
+  while (remaining.length > 0) {
+    const input: WalkInput = {
+      set,
+      targets: remaining,
+      engine: options.engine,
+      fallback: options.fallback,
+      databaseUrl: options.databaseUrl,
+      hangsOnUp,
+    };
+    const hung = await walkInWorker(input, options.timeoutMs, (path, result) => {
+      results.set(path, result);
+      options.onProgress?.(results.size, targets.length, path);
+    });
+    if (!hung) break;
+    if (hung.hangsOnUp) hangsOnUp.push(hung.hangsOnUp);
+    // The worker is gone: a fresh one carries on with what is left.
+    remaining = remaining.filter((target) => !results.has(target.migration.path));
+  }
+  return results;
+}
+
+interface Hang {
+  /** A migration whose up hangs, so later ones need not replay it. */
+  hangsOnUp?: string;
+}
+
+/** Where the worker is, so a timeout can say which step hung. */
+interface Position {
+  path: string;
+  engine: EngineName;
+  checkedFirstOn?: EngineName;
+  step?: ProtocolStepName;
+  replaying?: string;
+  replayingPath?: string;
+}
+
+function walkInWorker(
+  input: WalkInput,
+  timeoutMs: number,
+  record: (path: string, result: ProtocolResult) => void,
+): Promise<Hang | undefined> {
+  return new Promise((resolve, reject) => {
+    const worker = spawnWorker(input);
+    let position: Position | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+
+    const finish = (outcome: { hang?: Hang; error?: Error }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      if (outcome.error) reject(outcome.error);
+      else resolve(outcome.hang);
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (!position) return finish({ error: new Error(`the migration checks did not start within ${timeoutMs} ms`) });
+        finish({ hang: recordTimeout(position, timeoutMs, input, record) });
+      }, timeoutMs);
+    };
+
+    worker.on('message', (event: WalkEvent | { type: 'done' } | { type: 'failed'; message: string }) => {
+      switch (event.type) {
+        case 'start':
+          position = { path: event.path, engine: event.engine, checkedFirstOn: event.checkedFirstOn };
+          arm();
+          break;
+        case 'replay': {
+          if (position) {
+            position.replaying = event.replaying;
+            position.replayingPath = input.set.migrations.find((m) => m.id === event.replaying)?.path;
+            position.step = undefined;
+          }
+          arm();
+          break;
+        }
+        case 'step':
+          if (position) {
+            position.step = event.step;
+            position.replaying = undefined;
+          }
+          // One window for the protocol's steps; the replays before it had their own.
+          if (event.step === 'up') arm();
+          break;
+        case 'result':
+          clearTimeout(timer);
+          position = undefined;
+          record(event.path, event.result);
+          break;
+        case 'done':
+          finish({});
+          break;
+        case 'failed':
+          finish({ error: new Error(`the migration checks failed: ${event.message}`) });
+          break;
+      }
+    });
+    worker.on('error', (error) => finish({ error }));
+    worker.on('exit', (code) => {
+      if (!settled) finish({ error: new Error(`the migration checks stopped unexpectedly (exit code ${code})`) });
+    });
+  });
+}
+
+function recordTimeout(
+  position: Position,
+  ms: number,
+  input: WalkInput,
+  record: (path: string, result: ProtocolResult) => void,
+): Hang {
+  const base = { engine: position.engine, ...(position.checkedFirstOn ? { checkedFirstOn: position.checkedFirstOn } : {}), steps: [] };
+  if (position.replaying) {
+    const message = `its up did not finish within ${ms} ms`;
+    record(position.path, { ...base, replayError: { migration: position.replaying, message } });
+    return { hangsOnUp: position.replayingPath };
+  }
+  // No step yet means it hung while loading, which replaying it would do again.
+  const step = position.step ?? 'up';
+  record(position.path, { ...base, timedOut: { step, ms } });
+  const target = input.targets.find((t) => t.migration.path === position.path);
+  return { hangsOnUp: step === 'up' && target ? target.migration.path : undefined };
+}
+
+/** The worker runs from dist/ as .js; from sources (vitest, tsx) it is loaded through tsx. */
+function spawnWorker(input: WalkInput): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData: input });
+  const tsx = createRequire(here).resolve('tsx/esm/api');
+  const entry = new URL('./worker.ts', here).href;
+  const code = `require(${JSON.stringify(tsx)}).tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)})`;
+  return new Worker(code, { eval: true, workerData: input });
+}

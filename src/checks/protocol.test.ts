@@ -1,0 +1,191 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEngine } from '../engines/index.js';
+import { createKnexRunner } from '../frameworks/knex/run.js';
+import { createNodePgMigrateRunner } from '../frameworks/node-pg-migrate/run.js';
+import type { RunnerContext } from '../frameworks/adapter.js';
+import { importMigration, requireFromProject } from '../load/index.js';
+import type { Engine, FrameworkName, MigrationRunner, MigrationSet } from '../types.js';
+import { runProtocol } from './protocol.js';
+
+const projectDir = '/work/main';
+
+function migrationSet(framework: FrameworkName, files: Record<string, string>): MigrationSet {
+  const dir = mkdtempSync(join(tmpdir(), `rollsafe-${framework}-`));
+  for (const [name, source] of Object.entries(files)) writeFileSync(join(dir, name), source);
+  return {
+    dir,
+    framework,
+    projectDir,
+    migrations: Object.keys(files).map((name) => ({ id: name.replace(/\.[jt]s$/, ''), path: join(dir, name) })),
+  };
+}
+
+const open: { engine: Engine; runner: MigrationRunner }[] = [];
+afterEach(async () => {
+  for (const { engine, runner } of open.splice(0)) {
+    await runner.close();
+    await engine.close();
+  }
+});
+
+async function protocol(set: MigrationSet, index: number, hasDown = true) {
+  const engine = await createEngine('pg-mem');
+  const context: RunnerContext = {
+    engine,
+    set,
+    importMigration: (path) => importMigration(path, set.projectDir),
+    requireFromProject: (specifier) => requireFromProject(specifier, set.projectDir),
+  };
+  const runner = set.framework === 'knex' ? await createKnexRunner(context) : await createNodePgMigrateRunner(context);
+  open.push({ engine, runner });
+  return runProtocol({ engine, runner, set, migration: set.migrations[index], hasDown, applied: 0 });
+}
+
+const guardedUsers = `import type { Knex } from 'knex';
+
+export async function up(knex: Knex): Promise<void> {
+  if (!(await knex.schema.hasTable('users'))) {
+    await knex.schema.createTable('users', (table) => {
+      table.increments('id');
+      table.string('email', 320).notNullable().unique();
+    });
+  }
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTableIfExists('users');
+}
+`;
+
+describe('the protocol with knex migrations', () => {
+  it('passes every step for a guarded migration with a faithful down', async () => {
+    const set = migrationSet('knex', { '20240101000000_users.ts': guardedUsers });
+    const { result, applied } = await protocol(set, 0);
+    expect(result.steps.map((s) => [s.step, s.ok])).toEqual([
+      ['up', true],
+      ['up-again', true],
+      ['down', true],
+      ['down-again', true],
+      ['up-after-down', true],
+    ]);
+    expect(result.upAgainChanges ?? result.downChanges ?? result.upAfterDownChanges).toBeUndefined();
+    expect(applied).toBe(1);
+  });
+
+  it('fails up-again on an unguarded createTable, at the line of that call', async () => {
+    const set = migrationSet('knex', {
+      '20240101000000_users.ts': guardedUsers,
+      '20240102000000_orders.ts': `import type { Knex } from 'knex';
+
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable('orders', (table) => {
+    table.increments('id');
+    table.integer('user_id').references('users.id');
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTableIfExists('orders');
+}
+`,
+    });
+    const { result } = await protocol(set, 1);
+    const upAgain = result.steps.find((s) => s.step === 'up-again');
+
+    expect(upAgain?.ok).toBe(false);
+    expect(upAgain?.error?.message).toMatch(/orders.*already exists/);
+    expect(upAgain?.error?.loc).toMatchObject({ file: set.migrations[1].path, line: 4 });
+    // down is still judged, from the state one up leaves
+    expect(result.steps.find((s) => s.step === 'down')?.ok).toBe(true);
+    expect(result.downChanges).toBeUndefined();
+  });
+
+  it('reports the column a down forgets to drop', async () => {
+    const set = migrationSet('knex', {
+      '20240101000000_users.ts': guardedUsers,
+      '20240103000000_users_status.js': `exports.up = async function (knex) {
+  const has = await knex.schema.hasColumn('users', 'status');
+  if (!has) {
+    await knex.schema.alterTable('users', (table) => {
+      table.string('status', 20).notNullable().defaultTo('active');
+      table.timestamp('last_seen_at');
+    });
+  }
+};
+
+exports.down = async function (knex) {
+  if (await knex.schema.hasColumn('users', 'status')) {
+    await knex.schema.alterTable('users', (table) => table.dropColumn('status'));
+  }
+};
+`,
+    });
+    const { result } = await protocol(set, 1);
+    expect(result.steps.find((s) => s.step === 'down')?.ok).toBe(true);
+    expect(result.downChanges).toEqual([expect.objectContaining({ kind: 'added', object: expect.stringContaining('last_seen_at') })]);
+  });
+
+  it('names the earlier migration that does not replay', async () => {
+    const set = migrationSet('knex', {
+      '20240101000000_broken.js': `exports.up = (knex) => knex.raw('ALTER TABLE missing_table ADD COLUMN x int');
+exports.down = () => {};
+`,
+      '20240102000000_users.ts': guardedUsers,
+    });
+    const { result } = await protocol(set, 1);
+    expect(result.replayError).toMatchObject({ migration: '20240101000000_broken', message: expect.stringMatching(/missing_table/) });
+    expect(result.steps).toEqual([]);
+  });
+});
+
+describe('the protocol with node-pg-migrate migrations', () => {
+  it('derives down automatically when it is omitted, and round-trips', async () => {
+    const set = migrationSet('node-pg-migrate', {
+      '1704067200000_accounts.js': `exports.shorthands = { id: { type: 'serial', primaryKey: true } };
+
+exports.up = (pgm) => {
+  pgm.createTable('accounts', {
+    id: 'id',
+    name: { type: 'varchar(100)', notNull: true },
+  }, { ifNotExists: true });
+  pgm.createIndex('accounts', 'name', { ifNotExists: true });
+};
+`,
+    });
+    const { result } = await protocol(set, 0);
+    const ok = Object.fromEntries(result.steps.map((s) => [s.step, s.ok]));
+    expect(ok).toMatchObject({ up: true, down: true, 'up-after-down': true });
+    // the derived down drops the index without IF EXISTS, so a second down fails, as it would in production
+    expect(result.steps.find((s) => s.step === 'down-again')?.error?.message).toMatch(/accounts_name_index/);
+    // the reversed down drops what up created, so the schema is back to empty
+    expect(result.downChanges).toBeUndefined();
+    expect(result.upAfterDownChanges).toBeUndefined();
+  });
+
+  it('attributes a failing statement to its pgm call, and sends pgm.db queries to the engine', async () => {
+    const set = migrationSet('node-pg-migrate', {
+      '1704067200000_accounts.ts': `import type { MigrationBuilder } from 'node-pg-migrate';
+
+export async function up(pgm: MigrationBuilder): Promise<void> {
+  const { rows } = await pgm.db.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'accounts'");
+  if (rows[0].n > 0) return;
+  pgm.createTable('accounts', { id: 'id' });
+  pgm.addColumns('accounts', { email: { type: 'text' } });
+  pgm.addColumns('accounts', { email: { type: 'text' } });
+}
+
+export async function down(pgm: MigrationBuilder): Promise<void> {
+  pgm.dropTable('accounts', { ifExists: true });
+}
+`,
+    });
+    const { result } = await protocol(set, 0);
+    const up = result.steps.find((s) => s.step === 'up');
+    expect(up?.ok).toBe(false);
+    expect(up?.error?.message).toMatch(/email/);
+    expect(up?.error?.loc).toMatchObject({ file: set.migrations[0].path, line: 8 });
+  });
+});

@@ -1,0 +1,146 @@
+// The dynamic protocol for one migration on one engine: up, up again, down, down again, up again
+// after down, each judged against schema snapshots (S0 before up, S1 after up).
+import { diffSnapshots } from '../schema/diff.js';
+import {
+  MigrationRunError,
+  type Engine,
+  type MigrationFile,
+  type MigrationRunner,
+  type MigrationSet,
+  type ProtocolResult,
+  type ProtocolStepName,
+  type SchemaChange,
+  type StepOutcome,
+} from '../types.js';
+
+export interface ProtocolInput {
+  engine: Engine;
+  runner: MigrationRunner;
+  set: MigrationSet;
+  migration: MigrationFile;
+  /** False when the migration has no runnable down: the down steps are skipped. */
+  hasDown: boolean;
+  /** How many migrations of the set the engine already holds, applied in order (0: empty or unknown). */
+  applied: number;
+  /** Told before each migration replayed and each step, so a watchdog can say where a hang was. */
+  onProgress?(event: { replaying: MigrationFile } | { step: ProtocolStepName }): void;
+}
+
+export interface ProtocolRun {
+  result: ProtocolResult;
+  /** How many migrations the engine holds afterwards, in order, when that is known (else 0). */
+  applied: number;
+}
+
+export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
+  const { engine, runner, set, migration, hasDown } = input;
+  const index = set.migrations.findIndex((m) => m.path === migration.path);
+  if (index < 0) throw new Error(`${migration.path} is not a migration of ${set.dir}`);
+  const result: ProtocolResult = { engine: engine.name, steps: [] };
+
+  /** Brings the engine to "every migration before this one applied", replaying only what is missing. */
+  async function replay(from: number): Promise<ProtocolResult['replayError']> {
+    if (from === 0) await engine.reset();
+    for (const earlier of set.migrations.slice(from, index)) {
+      input.onProgress?.({ replaying: earlier });
+      try {
+        await runner.run(earlier, 'up');
+      } catch (error) {
+        return { migration: earlier.id, message: messageOf(error), unsupported: isUnsupported(engine, error) || undefined };
+      }
+    }
+    return undefined;
+  }
+
+  async function step(name: ProtocolStepName, direction: 'up' | 'down'): Promise<StepOutcome> {
+    input.onProgress?.({ step: name });
+    try {
+      await runner.run(migration, direction);
+      const outcome: StepOutcome = { step: name, ok: true };
+      result.steps.push(outcome);
+      return outcome;
+    } catch (error) {
+      const outcome: StepOutcome = { step: name, ok: false, error: errorOf(engine, error) };
+      result.steps.push(outcome);
+      return outcome;
+    }
+  }
+
+  /** Starts over and replays up to a known state, after a failed step left the engine half-changed. */
+  async function rebuild(directions: ('up' | 'down')[]): Promise<string | undefined> {
+    const replayError = await replay(0);
+    if (replayError) return replayError.message;
+    for (const direction of directions) {
+      try {
+        await runner.run(migration, direction);
+      } catch (error) {
+        return messageOf(error);
+      }
+    }
+    return undefined;
+  }
+
+  const replayError = await replay(input.applied <= index ? input.applied : 0);
+  if (replayError) {
+    result.replayError = replayError;
+    return { result, applied: 0 };
+  }
+  const s0 = await engine.snapshot();
+
+  if (!(await step('up', 'up')).ok) return { result, applied: 0 };
+  const s1 = await engine.snapshot();
+
+  const upAgain = await step('up-again', 'up');
+  let atS1 = upAgain.ok;
+  if (upAgain.ok) {
+    result.upAgainChanges = nonEmpty(diffSnapshots(s1, await engine.snapshot()));
+    atS1 = !result.upAgainChanges;
+  }
+  if (!hasDown) return { result, applied: atS1 ? index + 1 : 0 };
+
+  if (!atS1) {
+    // Judge down from the state one up leaves, not from what a failed or drifting second up left.
+    const rebuildError = await rebuild(['up']);
+    if (rebuildError) return stopped(result, 'down', rebuildError);
+  }
+
+  const down = await step('down', 'down');
+  // A down that throws leaves nothing for down-again or up-after-down to mean.
+  if (!down.ok) return { result, applied: 0 };
+  result.downChanges = nonEmpty(diffSnapshots(s0, await engine.snapshot()));
+
+  const downAgain = await step('down-again', 'down');
+  if (!downAgain.ok) {
+    const rebuildError = await rebuild(['up', 'down']);
+    if (rebuildError) return stopped(result, 'up-after-down', rebuildError);
+  }
+
+  const upAfterDown = await step('up-after-down', 'up');
+  if (!upAfterDown.ok) return { result, applied: 0 };
+  result.upAfterDownChanges = nonEmpty(diffSnapshots(s1, await engine.snapshot()));
+  return { result, applied: result.upAfterDownChanges ? 0 : index + 1 };
+}
+
+/** A step that could not even be set up: reported as that step failing, with why. */
+function stopped(result: ProtocolResult, step: ProtocolStepName, message: string): ProtocolRun {
+  result.steps.push({ step, ok: false, error: { message: `could not rebuild the state before ${step}: ${message}` } });
+  return { result, applied: 0 };
+}
+
+function nonEmpty(changes: SchemaChange[]): SchemaChange[] | undefined {
+  return changes.length > 0 ? changes : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isUnsupported(engine: Engine, error: unknown): boolean {
+  return error instanceof MigrationRunError ? error.unsupported : engine.isUnsupported(error);
+}
+
+function errorOf(engine: Engine, error: unknown): NonNullable<StepOutcome['error']> {
+  const loc = error instanceof MigrationRunError ? error.loc : undefined;
+  const unsupported = isUnsupported(engine, error);
+  return { message: messageOf(error), ...(loc ? { loc } : {}), ...(unsupported ? { unsupported } : {}) };
+}

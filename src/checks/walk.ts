@@ -1,0 +1,148 @@
+// Walks the targets of one migration set in order on one engine, re-checking on PGlite whatever
+// pg-mem fails, finds or cannot run. Runs inside the worker; tells the main thread where it is.
+import { createEngine } from '../engines/index.js';
+import { loadAdapter } from '../frameworks/index.js';
+import { importMigration, MigrationLoadError, requireFromProject } from '../load/index.js';
+import type { Engine, EngineName, MigrationFile, MigrationRunner, MigrationSet, ProtocolResult, ProtocolStepName } from '../types.js';
+import { runProtocol } from './protocol.js';
+
+export interface CheckTarget {
+  migration: MigrationFile;
+  hasDown: boolean;
+}
+
+export interface WalkInput {
+  set: MigrationSet;
+  targets: CheckTarget[];
+  engine: EngineName;
+  fallback: boolean;
+  databaseUrl?: string;
+  /** Migrations whose up already hung once: replaying them would only hang again. */
+  hangsOnUp: string[];
+}
+
+/** What the worker tells the main thread, in order, for each target. */
+export type WalkEvent =
+  | { type: 'start'; path: string; engine: EngineName; checkedFirstOn?: EngineName }
+  | { type: 'replay'; path: string; replaying: string }
+  | { type: 'step'; path: string; step: ProtocolStepName }
+  | { type: 'result'; path: string; result: ProtocolResult };
+
+interface EngineState {
+  engine: Engine;
+  runner: MigrationRunner;
+  /** How many migrations of the set the engine holds, in order. */
+  applied: number;
+}
+
+export async function walkSet(input: WalkInput, tell: (event: WalkEvent) => void): Promise<void> {
+  const { set } = input;
+  const adapter = await loadAdapter(set.framework);
+  const imports = new Map<string, Promise<Record<string, unknown>>>();
+  const importOnce = (path: string) => {
+    let loaded = imports.get(path);
+    if (!loaded) imports.set(path, (loaded = importMigration(path, set.projectDir)));
+    return loaded;
+  };
+  const engines = new Map<EngineName, EngineState>();
+
+  async function stateOf(name: EngineName): Promise<EngineState> {
+    let state = engines.get(name);
+    if (!state) {
+      // PGlite takes a while to boot: it is created only when a target first needs it.
+      const engine = await createEngine(name, { databaseUrl: input.databaseUrl });
+      const runner = await adapter.createRunner({
+        engine,
+        set,
+        importMigration: importOnce,
+        requireFromProject: <T>(specifier: string) => requireFromProject<T>(specifier, set.projectDir),
+      });
+      state = { engine, runner, applied: 0 };
+      engines.set(name, state);
+    }
+    return state;
+  }
+
+  async function checkOn(name: EngineName, target: CheckTarget, checkedFirstOn?: EngineName): Promise<ProtocolResult> {
+    const state = await stateOf(name);
+    const path = target.migration.path;
+    if (checkedFirstOn) tell({ type: 'start', path, engine: name, checkedFirstOn });
+    const hung = earlierHanging(set, target.migration, input.hangsOnUp);
+    if (hung) {
+      return { engine: name, steps: [], replayError: { migration: hung.id, message: 'its up did not finish within the timeout' } };
+    }
+    const { result, applied } = await runProtocol({
+      engine: state.engine,
+      runner: state.runner,
+      set,
+      migration: target.migration,
+      hasDown: target.hasDown,
+      applied: state.applied,
+      onProgress: (event) =>
+        tell('step' in event ? { type: 'step', path, step: event.step } : { type: 'replay', path, replaying: event.replaying.id }),
+    });
+    state.applied = applied;
+    return checkedFirstOn ? { ...result, checkedFirstOn } : result;
+  }
+
+  try {
+    for (const target of inSetOrder(set, input.targets)) {
+      const path = target.migration.path;
+      // Booting the engine is not the migration's time; loading it is (a top-level loop hangs here).
+      await stateOf(input.engine);
+      tell({ type: 'start', path, engine: input.engine });
+      const loadError = await loadErrorOf(importOnce, path);
+      if (loadError) {
+        tell({ type: 'result', path, result: { engine: input.engine, steps: [], loadError } });
+        continue;
+      }
+      let result = await checkOn(input.engine, target);
+      if (input.engine === 'pg-mem' && input.fallback && !isClean(result)) {
+        // pg-mem is an emulation: only real Postgres (PGlite) may fail a migration.
+        await stateOf('pglite');
+        result = await checkOn('pglite', target, 'pg-mem');
+      }
+      tell({ type: 'result', path, result });
+    }
+  } finally {
+    for (const { engine, runner } of engines.values()) {
+      await runner.close().catch(() => undefined);
+      await engine.close().catch(() => undefined);
+    }
+  }
+}
+
+/** Clean: every step ran, nothing changed, nothing the engine could not run. */
+export function isClean(result: ProtocolResult): boolean {
+  return (
+    !result.replayError &&
+    !result.loadError &&
+    !result.upAgainChanges &&
+    !result.downChanges &&
+    !result.upAfterDownChanges &&
+    result.steps.every((step) => step.ok)
+  );
+}
+
+async function loadErrorOf(
+  importOnce: (path: string) => Promise<unknown>,
+  path: string,
+): Promise<ProtocolResult['loadError']> {
+  try {
+    await importOnce(path);
+    return undefined;
+  } catch (error) {
+    if (error instanceof MigrationLoadError) return { message: error.message, ...(error.loc ? { loc: error.loc } : {}) };
+    return { message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function inSetOrder(set: MigrationSet, targets: CheckTarget[]): CheckTarget[] {
+  const position = new Map(set.migrations.map((m, index) => [m.path, index]));
+  return [...targets].sort((a, b) => (position.get(a.migration.path) ?? 0) - (position.get(b.migration.path) ?? 0));
+}
+
+function earlierHanging(set: MigrationSet, migration: MigrationFile, hangsOnUp: string[]): MigrationFile | undefined {
+  const index = set.migrations.findIndex((m) => m.path === migration.path);
+  return set.migrations.slice(0, index).find((m) => hangsOnUp.includes(m.path));
+}

@@ -1,0 +1,11 @@
+// Worker entry: walks the targets it is given and reports each event to the main thread,
+// which owns the clock (a migration may hang this thread for good).
+import { parentPort, workerData } from 'node:worker_threads';
+import { walkSet, type WalkInput } from './walk.js';
+
+if (!parentPort) throw new Error('src/checks/worker is meant to run in a worker thread');
+const port = parentPort;
+walkSet(workerData as WalkInput, (event) => port.postMessage(event)).then(
+  () => port.postMessage({ type: 'done' }),
+  (error: unknown) => port.postMessage({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+);
