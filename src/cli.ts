@@ -169,7 +169,7 @@ async function runLint(args: string[], cwd: string): Promise<number> {
 
   if (errors > 0) return 1;
   if (maxWarnings !== undefined && warnings > maxWarnings) {
-    await write(process.stderr, `rollsafe: ${warnings} warnings, more than --max-warnings ${maxWarnings}\n`);
+    await write(process.stderr, `rollsafe: too many warnings (${warnings}, --max-warnings ${maxWarnings})\n`);
     return 1;
   }
   return 0;
@@ -180,8 +180,9 @@ async function runInit(args: string[], cwd: string): Promise<number> {
   if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
   const hook = oneOf(values.hook, hooks, '--hook');
   const { init } = await import('./init/index.js');
-  const { changed } = await init({ cwd, hook });
-  await write(process.stdout, changed.length ? `rollsafe: set up the commit hook; changed ${changed.join(', ')}\n` : 'rollsafe: already set up; nothing changed\n');
+  const { changed, messages } = await init({ cwd, hook });
+  const summary = changed.length ? `rollsafe init: changed ${changed.join(', ')}` : 'rollsafe init: nothing to change';
+  await write(process.stdout, [summary, ...messages].map((line) => `${line}\n`).join(''));
   return 0;
 }
 

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -11,17 +11,30 @@ const cliPath = join(repo, 'src', 'cli.ts');
 // tsx by absolute URL, so the CLI can run with a temp project as its cwd.
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-function rollsafe(args: string[], cwd = repo) {
-  const run = spawnSync(process.execPath, ['--import', tsx, cliPath, ...args], {
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function rollsafe(args: string[], cwd = repo): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', tsx, cliPath, ...args], {
     cwd,
-    encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, CI: '1' },
   });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((done, failed) => {
+    child.on('error', failed);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
 }
 
 /** A usage error: exit 2, nothing on stdout, exactly one `rollsafe: …` line on stderr, no stack. */
-function expectOneLineError(run: ReturnType<typeof rollsafe>, message: string | RegExp) {
+async function expectOneLineError(pending: Promise<Run>, message: string | RegExp) {
+  const run = await pending;
   expect(run.code).toBe(2);
   expect(run.stdout).toBe('');
   const lines = run.stderr.trimEnd().split('\n');
@@ -40,9 +53,9 @@ function tempProject(): string {
   return dir;
 }
 
-describe('rollsafe --help and --version', () => {
-  it('--help lists the commands and lint options, exit 0', () => {
-    const run = rollsafe(['--help']);
+describe.concurrent('rollsafe --help and --version', () => {
+  it('--help lists the commands and lint options, exit 0', async () => {
+    const run = await rollsafe(['--help']);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^Usage: rollsafe <command>/);
@@ -51,86 +64,123 @@ describe('rollsafe --help and --version', () => {
     }
   });
 
-  it('--version prints the package version, exit 0', () => {
+  it('--version prints the package version, exit 0', async () => {
     const { version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string };
-    const run = rollsafe(['--version']);
+    const run = await rollsafe(['--version']);
     expect(run).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 });
 
-describe('usage errors: one line on stderr, exit 2, no stack', () => {
-  it('an unknown flag, with the option it was likely meant to be', () => {
-    expectOneLineError(rollsafe(['lint', '--fromat', 'json', 'x.ts']), 'unknown option --fromat (did you mean --format?)');
+describe.concurrent('usage errors: one line on stderr, exit 2, no stack', () => {
+  it('an unknown flag, with the option it was likely meant to be', async () => {
+    await expectOneLineError(rollsafe(['lint', '--fromat', 'json', 'x.ts']), 'unknown option --fromat (did you mean --format?)');
   });
 
-  it('an unknown command', () => {
-    expectOneLineError(rollsafe(['lnit']), /^rollsafe: unknown command "lnit" \(did you mean (lint|init)\?\)/);
+  it('an unknown command', async () => {
+    await expectOneLineError(rollsafe(['lnit']), /^rollsafe: unknown command "lnit" \(did you mean (lint|init)\?\)/);
   });
 
-  it('lint with no paths, --all or --staged', () => {
-    expectOneLineError(rollsafe(['lint']), 'lint needs migration paths, --all or --staged (see rollsafe --help)');
+  it('lint with no paths, --all or --staged', async () => {
+    await expectOneLineError(rollsafe(['lint']), 'lint needs migration paths, --all or --staged (see rollsafe --help)');
   });
 
-  it('a migration path that does not exist', () => {
-    expectOneLineError(rollsafe(['lint', 'migrations/20240101000000_missing.ts']), 'no such file: migrations/20240101000000_missing.ts');
+  it('a migration path that does not exist', async () => {
+    await expectOneLineError(rollsafe(['lint', 'migrations/20240101000000_missing.ts']), 'no such file: migrations/20240101000000_missing.ts');
   });
 
-  it('--engine postgres without --database-url', () => {
-    expectOneLineError(rollsafe(['lint', '--all', '--engine', 'postgres']), '--engine postgres needs --database-url');
+  it('--engine postgres without --database-url', async () => {
+    await expectOneLineError(rollsafe(['lint', '--all', '--engine', 'postgres']), '--engine postgres needs --database-url');
   });
 
-  it('a format that does not exist', () => {
-    expectOneLineError(rollsafe(['lint', '--all', '--format', 'xml']), '--format must be one of stylish, json, sarif, github, junit, not "xml"');
+  it('a format that does not exist', async () => {
+    await expectOneLineError(rollsafe(['lint', '--all', '--format', 'xml']), '--format must be one of stylish, json, sarif, github, junit, not "xml"');
   });
 
-  it('a --max-warnings that is not a number', () => {
-    expectOneLineError(rollsafe(['lint', '--all', '--max-warnings', 'ten']), '--max-warnings must be a whole number, not "ten"');
+  it('a --max-warnings that is not a number', async () => {
+    await expectOneLineError(rollsafe(['lint', '--all', '--max-warnings', 'ten']), '--max-warnings must be a whole number, not "ten"');
   });
 
-  it('explain with an unknown rule', () => {
-    expectOneLineError(rollsafe(['explain', 'no-such-rule-at-all']), /^rollsafe: unknown rule "no-such-rule-at-all"/);
+  it('explain with an unknown rule', async () => {
+    await expectOneLineError(rollsafe(['explain', 'no-such-rule-at-all']), /^rollsafe: unknown rule "no-such-rule-at-all"/);
   });
 
-  it('a bad config file, naming the file, the key and the value', () => {
+  it('a bad config file, naming the file, the key and the value', async () => {
     const project = tempProject();
     writeFileSync(join(project, 'rollsafe.config.json'), JSON.stringify({ rules: { 'require-gaurd': 'error' } }));
-    expectOneLineError(
+    await expectOneLineError(
       rollsafe(['lint', '--all'], project),
       'rollsafe.config.json: rules.require-gaurd: unknown rule (did you mean require-guard?)',
     );
   });
 
-  it('--config naming a file that does not exist', () => {
-    expectOneLineError(rollsafe(['lint', '--all', '--config', 'ci/rollsafe.json'], tempProject()), 'ci/rollsafe.json: no such config file');
+  it('--config naming a file that does not exist', async () => {
+    await expectOneLineError(rollsafe(['lint', '--all', '--config', 'ci/rollsafe.json'], tempProject()), 'ci/rollsafe.json: no such config file');
   });
 
-  it('deploy-time commands say they are not built yet', () => {
-    for (const command of ['deploy', 'restore', 'verify-backup', 'drift']) {
-      expectOneLineError(rollsafe([command]), new RegExp(`^rollsafe: ${command} is not built yet`));
-    }
+  it('deploy-time commands say they are not built yet', async () => {
+    await Promise.all(
+      ['deploy', 'restore', 'verify-backup', 'drift'].map((command) =>
+        expectOneLineError(rollsafe([command]), new RegExp(`^rollsafe: ${command} is not built yet`)),
+      ),
+    );
   });
 
-  it('--debug adds the stack trace', () => {
-    const run = rollsafe(['lint', '--all', '--debug', '--config', 'ci/rollsafe.json'], tempProject());
+  it('--debug adds the stack trace', async () => {
+    const run = await rollsafe(['lint', '--all', '--debug', '--config', 'ci/rollsafe.json'], tempProject());
     expect(run.code).toBe(2);
     expect(run.stderr.split('\n')[0]).toBe('rollsafe: ci/rollsafe.json: no such config file');
     expect(run.stderr).toMatch(/\n\s+at /);
   });
 });
 
-describe('rollsafe lint end to end', () => {
-  it('a migration that does not parse: exit 1, a stylish row under its path, the summary', () => {
+describe.concurrent('rollsafe lint end to end', () => {
+  it('a migration that does not parse: exit 1, a stylish row under its path, the summary', async () => {
     const project = tempProject();
     writeFileSync(
       join(project, 'migrations', '20240301120000_create_orders.js'),
       "exports.up = async function (knex) {\n  await knex.schema.createTable('orders', (table) => {\n    table.increments('id');\n  };\n};\n",
     );
-    const run = rollsafe(['lint', 'migrations/20240301120000_create_orders.js'], project);
+    const run = await rollsafe(['lint', 'migrations/20240301120000_create_orders.js'], project);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(1);
     const lines = run.stdout.split('\n');
     expect(lines).toContain('migrations/20240301120000_create_orders.js');
     expect(lines.some((line) => /^ {2}\d+:\d+ {2}error {2}\S.*$/.test(line))).toBe(true);
     expect(run.stdout).toMatch(/✖ \d+ problems? \(\d+ errors?, \d+ warnings?\)\n$/);
+  });
+
+  // A file no framework claims is a warning (ruleId null): enough to drive the warning options.
+  function projectWithStrayFile() {
+    const project = tempProject();
+    writeFileSync(join(project, 'NOTES.md'), '# release notes\n');
+    return project;
+  }
+
+  it('warnings alone exit 0; more than --max-warnings exit 1 with a line on stderr', async () => {
+    const project = projectWithStrayFile();
+    const plain = await rollsafe(['lint', 'NOTES.md'], project);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('✖ 1 problem (0 errors, 1 warning)');
+    const strict = await rollsafe(['lint', 'NOTES.md', '--max-warnings', '0'], project);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toBe('rollsafe: too many warnings (1, --max-warnings 0)\n');
+    expect((await rollsafe(['lint', 'NOTES.md', '--max-warnings', '1'], project)).code).toBe(0);
+  });
+
+  it('--quiet drops warnings from the report', async () => {
+    const run = await rollsafe(['lint', 'NOTES.md', '--quiet', '--format', 'json'], projectWithStrayFile());
+    expect(run.code).toBe(0);
+    const [result] = JSON.parse(run.stdout) as { messages: unknown[]; warningCount: number }[];
+    expect(result.messages).toEqual([]);
+    expect(result.warningCount).toBe(0);
+    expect((await rollsafe(['lint', 'NOTES.md', '--quiet'], projectWithStrayFile())).stdout).toBe('');
+  });
+
+  it('--output-file writes the report there instead of stdout', async () => {
+    const project = projectWithStrayFile();
+    const run = await rollsafe(['lint', 'NOTES.md', '--format', 'sarif', '--output-file', 'rollsafe.sarif'], project);
+    expect(run).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const log = JSON.parse(readFileSync(join(project, 'rollsafe.sarif'), 'utf8'));
+    expect(log.runs[0].results[0]).toMatchObject({ ruleId: 'rollsafe/problem', level: 'warning' });
   });
 });
