@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,6 +147,38 @@ describe.concurrent('rollsafe lint end to end', () => {
     expect(lines).toContain('migrations/20240301120000_create_orders.js');
     expect(lines.some((line) => /^ {2}\d+:\d+ {2}error {2}\S.*$/.test(line))).toBe(true);
     expect(run.stdout).toMatch(/✖ \d+ problems? \(\d+ errors?, \d+ warnings?\)\n$/);
+  });
+
+  it('an unguarded knex migration: exit 1, stylish rows with rule ids, help lines, summary', async () => {
+    const project = tempProject();
+    // The project's own knex, as a real project has it installed.
+    symlinkSync(join(repo, 'node_modules'), join(project, 'node_modules'), 'dir');
+    writeFileSync(
+      join(project, 'migrations', '20240301120000_create_orders.js'),
+      [
+        'exports.up = async function (knex) {',
+        "  await knex.schema.createTable('orders', (table) => {",
+        "    table.increments('id');",
+        "    table.integer('total_cents').notNullable();",
+        '  });',
+        '};',
+        '',
+        'exports.down = async function (knex) {',
+        "  await knex.schema.dropTableIfExists('orders');",
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const run = await rollsafe(['lint', 'migrations/20240301120000_create_orders.js'], project);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const lines = run.stdout.split('\n');
+    const header = lines.indexOf('migrations/20240301120000_create_orders.js');
+    expect(header).toBeGreaterThan(-1);
+    const guardRow = lines.find((line) => line.endsWith('  require-guard'));
+    expect(guardRow).toMatch(/^ {2,3}2:9 {2}error {2}knex\.schema\.createTable orders has no guard.* {2}require-guard$/);
+    expect(lines[lines.indexOf(guardRow!) + 1]).toMatch(/^ +→ Guard it: /);
+    expect(run.stdout).toMatch(/\n✖ \d+ problems? \(\d+ errors?, 0 warnings\)\n$/);
   });
 
   // A file no framework claims is a warning (ruleId null): enough to drive the warning options.

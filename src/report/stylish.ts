@@ -21,12 +21,12 @@ export function stylish(results: FileResult[], context: FormatContext): string {
       position: `${finding.line}:${finding.column}`,
       severity: finding.severity === 2 ? chalk.red('error') : chalk.yellow('warning'),
       message: finding.engine ? `${finding.message} ${chalk.dim(`(checked on ${finding.engine})`)}` : finding.message,
-      ruleId: chalk.dim(finding.ruleId ?? ''),
+      ruleId: finding.ruleId ? chalk.dim(finding.ruleId) : '',
       help: finding.help,
     }));
     const positionWidth = Math.max(...rows.map((row) => row.position.length));
     const severityWidth = Math.max(...rows.map((row) => visibleWidth(row.severity)));
-    const messageWidth = Math.max(...rows.map((row) => visibleWidth(row.message)));
+    const messageWidth = Math.max(0, ...rows.filter((row) => row.ruleId).map((row) => visibleWidth(row.message)));
     // The help lines up under the message column.
     const helpIndent = ' '.repeat(2 + positionWidth + 2 + severityWidth + 2);
 
