@@ -1,6 +1,5 @@
 // The dynamic checks as the rest of rollsafe calls them. Migrations are user code that may hang
 // (an unresolved promise, a `while (true)`), so they run in a worker this thread can stop.
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { EngineName, MigrationSet, ProtocolResult, ProtocolStepName } from '../types.js';
 import type { CheckTarget, WalkEvent, WalkInput } from './walk.js';
@@ -91,6 +90,9 @@ function walkInWorker(
 
     worker.on('message', (event: WalkEvent | { type: 'done' } | { type: 'failed'; message: string }) => {
       switch (event.type) {
+        case 'booting':
+          clearTimeout(timer);
+          break;
         case 'start':
           position = { path: event.path, engine: event.engine, checkedFirstOn: event.checkedFirstOn };
           arm();
@@ -155,8 +157,9 @@ function recordTimeout(
 function spawnWorker(input: WalkInput): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData: input });
-  const tsx = createRequire(here).resolve('tsx/esm/api');
+  const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./worker.ts', here).href;
-  const code = `require(${JSON.stringify(tsx)}).tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)})`;
+  // An eval'd entry, because Node 20 workers ignore `--import` loaders in execArgv.
+  const code = `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`;
   return new Worker(code, { eval: true, workerData: input });
 }

@@ -1,5 +1,6 @@
 // The dynamic protocol for one migration on one engine: up, up again, down, down again, up again
 // after down, each judged against schema snapshots (S0 before up, S1 after up).
+import { MigrationLoadError } from '../load/index.js';
 import { diffSnapshots } from '../schema/diff.js';
 import {
   MigrationRunError,
@@ -30,6 +31,8 @@ export interface ProtocolRun {
   result: ProtocolResult;
   /** How many migrations the engine holds afterwards, in order, when that is known (else 0). */
   applied: number;
+  /** An earlier migration could not even be loaded: any engine would fail the same way. */
+  replayFailedToLoad?: boolean;
 }
 
 export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
@@ -39,6 +42,7 @@ export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
   const result: ProtocolResult = { engine: engine.name, steps: [] };
 
   /** Brings the engine to "every migration before this one applied", replaying only what is missing. */
+  let replayFailedToLoad = false;
   async function replay(from: number): Promise<ProtocolResult['replayError']> {
     if (from === 0) await engine.reset();
     for (const earlier of set.migrations.slice(from, index)) {
@@ -46,6 +50,7 @@ export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
       try {
         await runner.run(earlier, 'up');
       } catch (error) {
+        replayFailedToLoad = error instanceof MigrationLoadError;
         return { migration: earlier.id, message: messageOf(error), unsupported: isUnsupported(engine, error) || undefined };
       }
     }
@@ -83,7 +88,7 @@ export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
   const replayError = await replay(input.applied <= index ? input.applied : 0);
   if (replayError) {
     result.replayError = replayError;
-    return { result, applied: 0 };
+    return { result, applied: 0, replayFailedToLoad };
   }
   const s0 = await engine.snapshot();
 

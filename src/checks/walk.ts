@@ -23,6 +23,7 @@ export interface WalkInput {
 
 /** What the worker tells the main thread, in order, for each target. */
 export type WalkEvent =
+  | { type: 'booting'; engine: EngineName }
   | { type: 'start'; path: string; engine: EngineName; checkedFirstOn?: EngineName }
   | { type: 'replay'; path: string; replaying: string }
   | { type: 'step'; path: string; step: ProtocolStepName }
@@ -49,7 +50,8 @@ export async function walkSet(input: WalkInput, tell: (event: WalkEvent) => void
   async function stateOf(name: EngineName): Promise<EngineState> {
     let state = engines.get(name);
     if (!state) {
-      // PGlite takes a while to boot: it is created only when a target first needs it.
+      // PGlite takes a while to boot: it is created only when a target first needs it, off the clock.
+      tell({ type: 'booting', engine: name });
       const engine = await createEngine(name, { databaseUrl: input.databaseUrl });
       const runner = await adapter.createRunner({
         engine,
@@ -63,15 +65,17 @@ export async function walkSet(input: WalkInput, tell: (event: WalkEvent) => void
     return state;
   }
 
-  async function checkOn(name: EngineName, target: CheckTarget, checkedFirstOn?: EngineName): Promise<ProtocolResult> {
+  /** The verdict, and whether it is the code's own failure, which no other engine would overturn. */
+  async function checkOn(name: EngineName, target: CheckTarget, checkedFirstOn?: EngineName): Promise<{ result: ProtocolResult; engineIndependent: boolean }> {
     const state = await stateOf(name);
     const path = target.migration.path;
     if (checkedFirstOn) tell({ type: 'start', path, engine: name, checkedFirstOn });
     const hung = earlierHanging(set, target.migration, input.hangsOnUp);
     if (hung) {
-      return { engine: name, steps: [], replayError: { migration: hung.id, message: 'its up did not finish within the timeout' } };
+      const result = { engine: name, steps: [], replayError: { migration: hung.id, message: 'its up did not finish within the timeout' } };
+      return { result, engineIndependent: true };
     }
-    const { result, applied } = await runProtocol({
+    const { result, applied, replayFailedToLoad } = await runProtocol({
       engine: state.engine,
       runner: state.runner,
       set,
@@ -82,7 +86,7 @@ export async function walkSet(input: WalkInput, tell: (event: WalkEvent) => void
         tell('step' in event ? { type: 'step', path, step: event.step } : { type: 'replay', path, replaying: event.replaying.id }),
     });
     state.applied = applied;
-    return checkedFirstOn ? { ...result, checkedFirstOn } : result;
+    return { result: checkedFirstOn ? { ...result, checkedFirstOn } : result, engineIndependent: Boolean(replayFailedToLoad) };
   }
 
   try {
@@ -96,11 +100,12 @@ export async function walkSet(input: WalkInput, tell: (event: WalkEvent) => void
         tell({ type: 'result', path, result: { engine: input.engine, steps: [], loadError } });
         continue;
       }
-      let result = await checkOn(input.engine, target);
-      if (input.engine === 'pg-mem' && input.fallback && !isClean(result)) {
+      const first = await checkOn(input.engine, target);
+      let result = first.result;
+      if (input.engine === 'pg-mem' && input.fallback && !isClean(result) && !first.engineIndependent) {
         // pg-mem is an emulation: only real Postgres (PGlite) may fail a migration.
         await stateOf('pglite');
-        result = await checkOn('pglite', target, 'pg-mem');
+        result = (await checkOn('pglite', target, 'pg-mem')).result;
       }
       tell({ type: 'result', path, result });
     }
