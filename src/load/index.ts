@@ -153,6 +153,12 @@ function describeLoadError(error: unknown, path: string): MigrationLoadError {
       : undefined;
     return new MigrationLoadError(`syntax error: ${first.text}${loc ? ` (${path}:${loc.line}:${loc.column})` : ''}`, loc);
   }
+  // The same error after crossing from the loader thread: only its message survives.
+  const transformFailure = /^(\S+?):(\d+):(\d+): ERROR: (.*)$/m.exec(String(err?.message ?? ''));
+  if (transformFailure && /Transform failed/.test(err.message)) {
+    const loc = { file: path, line: Number(transformFailure[2]), column: Number(transformFailure[3]) + 1 };
+    return new MigrationLoadError(`syntax error: ${transformFailure[4]} (${path}:${loc.line}:${loc.column})`, loc);
+  }
   if (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND') {
     const missing = /Cannot find (?:module|package) '([^']+)'/.exec(err.message)?.[1] ?? 'a module';
     const importer =
