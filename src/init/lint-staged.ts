@@ -124,7 +124,7 @@ function planConfigFile(name: string, file: string, text: string, globs: string[
     return { kind: 'file', file, content: stringifyJson(addRollsafeTasks(tasks, globs), text) };
   }
   if (/(^|\s)rollsafe(\s|$)/m.test(text.split('\n').map(stripComment).join('\n'))) return { kind: 'done', file: name };
-  const lines = text.split('\n');
+  const lines = text.replace(/\n+$/, '').split('\n');
   // Only a flat map of glob -> command(s) is edited; a glob that is already a key would need merging by hand.
   if (!isSimpleYaml(text) || globs.some((glob) => findBlock(lines, glob))) {
     return { kind: 'manual', file: name, message: manualLine(name, globs) };
