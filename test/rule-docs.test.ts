@@ -139,7 +139,7 @@ describe('rule docs', () => {
           const own = findings.filter((f) => f.ruleId === id).map((f) => `${f.file}:${f.line} ${f.message}`);
           if (example.verdict === 'incorrect') expect(own, `expected a ${id} finding`).not.toEqual([]);
           else expect(own).toEqual([]);
-        });
+        }, 120_000);
       }
     });
   }

@@ -53,6 +53,8 @@ export interface RuleTests {
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
+const caseTimeoutMs = 60_000;
+
 /** The npm package each code framework is resolved from; the SQL frameworks are binaries. */
 const frameworkPackage: Partial<Record<TestFramework, string>> = {
   knex: 'knex',
@@ -75,7 +77,9 @@ function writeProject(testCase: RuleTestCase): { dir: string; target: string } {
   writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   // The frameworks must resolve from the project, as they would in a user's checkout.
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  if (testCase.config) writeFileSync(join(dir, 'rollsafe.config.json'), JSON.stringify(testCase.config, null, 2));
+  // A generous per-migration timeout: PGlite boots slowly when test files run in parallel, and no case tests timeouts.
+  const config = { timeouts: { migrationMs: caseTimeoutMs }, ...testCase.config };
+  writeFileSync(join(dir, 'rollsafe.config.json'), JSON.stringify(config, null, 2));
   let target = '';
   for (const [name, source] of Object.entries(testCase.files)) {
     const path = join(dir, name.includes('/') ? name : join('migrations', name));
@@ -121,7 +125,7 @@ function checkProblems(testCase: RuleTestCase, findings: CaseFinding[]): void {
   if (!testCase.problems) return;
   const reported = basename(Object.keys(testCase.files).at(-1)!);
   const problems = findings.filter((f) => f.ruleId === null);
-  expect(problems.map(describeFinding), 'problems with ruleId null').toHaveLength(testCase.problems.length);
+  expect(problems.length, `problems with ruleId null:\n${problems.map(describeFinding).join('\n')}`).toBe(testCase.problems.length);
   testCase.problems.forEach((expected, i) => {
     expect(problems[i].file).toBe(reported);
     expect(problems[i].line, describeFinding(problems[i])).toBe(expected.line);
@@ -147,7 +151,7 @@ export class RuleTester {
             const own = findings.filter((f) => f.ruleId === ruleId);
             expect(own.map(describeFinding), `unexpected ${ruleId} findings`).toEqual([]);
             checkProblems(testCase, findings);
-          });
+          }, 2 * caseTimeoutMs);
         });
       });
 
@@ -163,7 +167,7 @@ export class RuleTester {
             const expected = testCase.errors
               .map((e) => ({ ...e, file: e.file ?? reported }))
               .sort(byPlace);
-            expect(own.map(describeFinding), `number of ${ruleId} findings`).toHaveLength(expected.length);
+            expect(own.length, `${ruleId} findings; all findings of the case:\n${findings.map(describeFinding).join('\n')}`).toBe(expected.length);
             expected.forEach((want, i) => {
               const got = own[i];
               const where = describeFinding(got);
@@ -177,7 +181,7 @@ export class RuleTester {
               if (want.severity) expect(got.severity, where).toBe(want.severity);
             });
             checkProblems(testCase, findings);
-          });
+          }, 2 * caseTimeoutMs);
         });
       });
     });
