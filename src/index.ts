@@ -171,25 +171,26 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
 
 async function analyseRunJudge(targets: Target[], options: LintOptions, config: RollsafeConfig, allRules: Rule[]): Promise<FileResult[]> {
 
-  // analyse: the static model of every target, no database
-  const models = new Map<string, MigrationModel>();
+  // analyse and run overlap: the worker boots its engine while ts-morph reads the files.
+  const modelOf = new Map<string, Promise<MigrationModel>>();
+  let previous: Promise<unknown> = Promise.resolve();
   for (const { set, migration } of targets) {
-    const adapter = await loadAdapter(set.framework);
-    models.set(migration.path, await adapter.analyse(migration));
+    const model = previous.then(async () => (await loadAdapter(set.framework)).analyse(migration));
+    modelOf.set(migration.path, model);
+    previous = model.catch(() => undefined);
   }
 
-  // run: the dynamic protocol, set by set, for every target whose file parses
+  // run: the dynamic protocol, set by set (a file that does not parse fails to load and is judged by its parse error)
   const results = new Map<string, ProtocolResult>();
-  const runnable = targets.filter((t) => !models.get(t.migration.path)!.parseError);
-  const total = runnable.length;
+  const total = targets.length;
   let done = 0;
   if (total > 0) {
     const { checkMigrations } = await import('./checks/index.js');
-    for (const set of new Set(runnable.map((t) => t.set))) {
-      const ofSet = runnable.filter((t) => t.set === set);
+    for (const set of new Set(targets.map((t) => t.set))) {
+      const ofSet = targets.filter((t) => t.set === set);
       const verdicts = await checkMigrations(
         set,
-        ofSet.map((t) => ({ migration: t.migration, hasDown: hasRunnableDown(models.get(t.migration.path)!) })),
+        ofSet.map((t) => ({ migration: t.migration, hasDown: modelOf.get(t.migration.path)!.then(hasRunnableDown) })),
         {
           engine: options.engine ?? config.engine ?? 'pg-mem',
           fallback: options.fallback ?? config.fallback ?? true,
@@ -201,6 +202,8 @@ async function analyseRunJudge(targets: Target[], options: LintOptions, config: 
       for (const [path, verdict] of verdicts) results.set(path, verdict);
     }
   }
+  const models = new Map<string, MigrationModel>();
+  for (const [path, model] of modelOf) models.set(path, await model);
 
   // judge
   const fileResults = new Map<string, FileResult>();

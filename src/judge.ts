@@ -21,7 +21,9 @@ function problemsOf(model: MigrationModel, result?: ProtocolResult): Located[] {
   const top = model.up ?? { file: model.file, line: 1, column: 1 };
   const at = (loc: { file?: string; line: number; column: number }) => ({ file: loc.file ?? model.file, line: loc.line, column: loc.column });
   if (model.parseError) {
+    // Loading or running a file that does not parse only fails again: the parse error says it all.
     problems.push({ ruleId: null, severity: 2, fatal: true, message: `Parsing error: ${model.parseError.message}`, ...at(model.parseError.loc) });
+    return problems;
   }
   if (result?.loadError) {
     problems.push({

@@ -137,7 +137,7 @@ export interface Engine {
   /** Back to an empty database. */
   reset(): Promise<void>;
   /** True when `error` means the engine cannot run a statement (not that the migration is wrong). */
-  isUnsupported(error: unknown): boolean;
+  isUnsupported(error: unknown): boolean | Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -16,25 +16,38 @@ export interface CheckOptions {
   onProgress?(done: number, total: number, current: string): void;
 }
 
-/** Runs the dynamic protocol for each target; results are keyed by migration path. */
+/** A target whose `hasDown` may still be being worked out by the static analysis. */
+export interface PendingTarget {
+  migration: CheckTarget['migration'];
+  hasDown: boolean | Promise<boolean>;
+}
+
+/**
+ * Runs the dynamic protocol for each target; results are keyed by migration path. Targets whose
+ * `hasDown` is still a promise let the worker boot its engine in the meantime.
+ */
 export async function checkMigrations(
   set: MigrationSet,
-  targets: CheckTarget[],
+  targets: PendingTarget[],
   options: CheckOptions,
 ): Promise<Map<string, ProtocolResult>> {
   const results = new Map<string, ProtocolResult>();
   const hangsOnUp: string[] = [];
+  const downs = Promise.all(targets.map(async (t) => [t.migration.path, await t.hasDown] as const)).then((entries) => Object.fromEntries(entries));
+  let known: Record<string, boolean> | undefined;
+  void downs.then((resolved) => (known = resolved));
   let remaining = targets;
   while (remaining.length > 0) {
     const input: WalkInput = {
       set,
-      targets: remaining,
+      targets: remaining.map((t) => ({ migration: t.migration, hasDown: known?.[t.migration.path] ?? false })),
       engine: options.engine,
       fallback: options.fallback,
       databaseUrl: options.databaseUrl,
       hangsOnUp,
+      downsPending: !known,
     };
-    const hung = await walkInWorker(input, options.timeoutMs, (path, result) => {
+    const hung = await walkInWorker(input, options.timeoutMs, downs, (path, result) => {
       results.set(path, result);
       options.onProgress?.(results.size, targets.length, path);
     });
@@ -64,6 +77,7 @@ interface Position {
 function walkInWorker(
   input: WalkInput,
   timeoutMs: number,
+  downs: Promise<Record<string, boolean>>,
   record: (path: string, result: ProtocolResult) => void,
 ): Promise<Hang | undefined> {
   return new Promise((resolve, reject) => {
@@ -87,6 +101,8 @@ function walkInWorker(
         finish({ hang: recordTimeout(position, timeoutMs, input, record) });
       }, timeoutMs);
     };
+
+    if (input.downsPending) void downs.then((resolved) => worker.postMessage({ downs: resolved }), (error: Error) => finish({ error }));
 
     worker.on('message', (event: WalkEvent | { type: 'done' } | { type: 'failed'; message: string }) => {
       switch (event.type) {

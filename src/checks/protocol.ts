@@ -51,7 +51,7 @@ export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
         await runner.run(earlier, 'up');
       } catch (error) {
         replayFailedToLoad = error instanceof MigrationLoadError;
-        return { migration: earlier.id, message: messageOf(error), unsupported: isUnsupported(engine, error) || undefined };
+        return { migration: earlier.id, message: messageOf(error), unsupported: (await isUnsupported(engine, error)) || undefined };
       }
     }
     return undefined;
@@ -65,7 +65,7 @@ export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
       result.steps.push(outcome);
       return outcome;
     } catch (error) {
-      const outcome: StepOutcome = { step: name, ok: false, error: errorOf(engine, error) };
+      const outcome: StepOutcome = { step: name, ok: false, error: await errorOf(engine, error) };
       result.steps.push(outcome);
       return outcome;
     }
@@ -140,12 +140,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function isUnsupported(engine: Engine, error: unknown): boolean {
+async function isUnsupported(engine: Engine, error: unknown): Promise<boolean> {
   return error instanceof MigrationRunError ? error.unsupported : engine.isUnsupported(error);
 }
 
-function errorOf(engine: Engine, error: unknown): NonNullable<StepOutcome['error']> {
+async function errorOf(engine: Engine, error: unknown): Promise<NonNullable<StepOutcome['error']>> {
   const loc = error instanceof MigrationRunError ? error.loc : undefined;
-  const unsupported = isUnsupported(engine, error);
+  const unsupported = await isUnsupported(engine, error);
   return { message: messageOf(error), ...(loc ? { loc } : {}), ...(unsupported ? { unsupported } : {}) };
 }

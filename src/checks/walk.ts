@@ -1,5 +1,6 @@
 // Walks the targets of one migration set in order on one engine, re-checking on PGlite whatever
 // pg-mem fails, finds or cannot run. Runs inside the worker; tells the main thread where it is.
+import { readFile } from 'node:fs/promises';
 import { createEngine } from '../engines/index.js';
 import { loadAdapter } from '../frameworks/index.js';
 import { importMigration, MigrationLoadError, requireFromProject } from '../load/index.js';
@@ -19,6 +20,8 @@ export interface WalkInput {
   databaseUrl?: string;
   /** Migrations whose up already hung once: replaying them would only hang again. */
   hangsOnUp: string[];
+  /** The targets' `hasDown` arrive later (the static analysis is still running): wait for them before the first protocol. */
+  downsPending?: boolean;
 }
 
 /** What the worker tells the main thread, in order, for each target. */
@@ -36,7 +39,11 @@ interface EngineState {
   applied: number;
 }
 
-export async function walkSet(input: WalkInput, tell: (event: WalkEvent) => void): Promise<void> {
+export async function walkSet(
+  input: WalkInput,
+  tell: (event: WalkEvent) => void,
+  downs?: Promise<Record<string, boolean>>,
+): Promise<void> {
   const { set } = input;
   const adapter = await loadAdapter(set.framework);
   const imports = new Map<string, Promise<Record<string, unknown>>>();
@@ -52,7 +59,7 @@ export async function walkSet(input: WalkInput, tell: (event: WalkEvent) => void
     if (!state) {
       // PGlite takes a while to boot: it is created only when a target first needs it, off the clock.
       tell({ type: 'booting', engine: name });
-      const engine = await createEngine(name, { databaseUrl: input.databaseUrl });
+      const engine = await createEngine(name, { databaseUrl: input.databaseUrl, extensions: name === 'pglite' ? await extensionsMentioned(set) : undefined });
       const runner = await adapter.createRunner({
         engine,
         set,
@@ -90,12 +97,17 @@ export async function walkSet(input: WalkInput, tell: (event: WalkEvent) => void
   }
 
   try {
+    // Boot the engine and the framework while the main thread is still reading the migrations.
+    await stateOf(input.engine);
+    const hasDown = downs ? await downs : undefined;
     for (const target of inSetOrder(set, input.targets)) {
+      if (hasDown) target.hasDown = hasDown[target.migration.path] ?? target.hasDown;
       const path = target.migration.path;
       // Booting the engine is not the migration's time; loading it is (a top-level loop hangs here).
       await stateOf(input.engine);
       tell({ type: 'start', path, engine: input.engine });
-      const loadError = await loadErrorOf(importOnce, path);
+      // Only code migrations are modules; SQL files are read by their runner.
+      const loadError = isModule(path) ? await loadErrorOf(importOnce, path) : undefined;
       if (loadError) {
         tell({ type: 'result', path, result: { engine: input.engine, steps: [], loadError } });
         continue;
@@ -150,4 +162,16 @@ function inSetOrder(set: MigrationSet, targets: CheckTarget[]): CheckTarget[] {
 function earlierHanging(set: MigrationSet, migration: MigrationFile, hangsOnUp: string[]): MigrationFile | undefined {
   const index = set.migrations.findIndex((m) => m.path === migration.path);
   return set.migrations.slice(0, index).find((m) => hangsOnUp.includes(m.path));
+}
+
+function isModule(path: string): boolean {
+  return /\.[cm]?[jt]s$/.test(path);
+}
+
+/** The PGlite extensions the set's files name: only those are loaded, as each one slows PGlite's start. */
+async function extensionsMentioned(set: MigrationSet): Promise<string[]> {
+  const { pgliteExtensionNames } = await import('../engines/pglite.js');
+  const files = set.migrations.flatMap((m) => (m.downPath ? [m.path, m.downPath] : [m.path]));
+  const text = (await Promise.all(files.map((file) => readFile(file, 'utf8').catch(() => '')))).join('\n');
+  return pgliteExtensionNames.filter((name) => text.includes(name) || text.includes(name.replace(/-/g, '_')));
 }

@@ -5,7 +5,11 @@ import { walkSet, type WalkInput } from './walk.js';
 
 if (!parentPort) throw new Error('src/checks/worker is meant to run in a worker thread');
 const port = parentPort;
-walkSet(workerData as WalkInput, (event) => port.postMessage(event)).then(
+const input = workerData as WalkInput;
+const downs = input.downsPending
+  ? new Promise<Record<string, boolean>>((resolve) => port.once('message', (message: { downs: Record<string, boolean> }) => resolve(message.downs)))
+  : undefined;
+walkSet(input, (event) => port.postMessage(event), downs).then(
   () => port.postMessage({ type: 'done' }),
   (error: unknown) => port.postMessage({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
 );

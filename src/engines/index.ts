@@ -4,6 +4,11 @@ import type { Engine, EngineName } from '../types.js';
 export interface EngineOptions {
   /** Required by the postgres engine: the server to create throwaway databases on. */
   databaseUrl?: string;
+  /**
+   * PGlite only: the extensions the migrations may create (`uuid-ossp`, `pgcrypto`…). Each one costs
+   * start-up time, so only these are loaded; undefined loads every one PGlite ships that rollsafe knows.
+   */
+  extensions?: string[];
 }
 
 export async function createEngine(name: EngineName, options: EngineOptions = {}): Promise<Engine> {
@@ -11,7 +16,7 @@ export async function createEngine(name: EngineName, options: EngineOptions = {}
     case 'pg-mem':
       return (await import('./pg-mem.js')).createPgMemEngine();
     case 'pglite':
-      return (await import('./pglite.js')).createPgliteEngine();
+      return (await import('./pglite.js')).createPgliteEngine({ extensions: options.extensions });
     case 'postgres': {
       if (!options.databaseUrl) throw new Error('The postgres engine needs a database URL (--database-url or DATABASE_URL).');
       return (await import('./postgres.js')).createPostgresEngine({ databaseUrl: options.databaseUrl });

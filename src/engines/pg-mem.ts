@@ -12,8 +12,6 @@ const postgresVersion = 'PostgreSQL 15.0 on x86_64-pc-linux-gnu, compiled by pg-
 
 export async function createPgMemEngine(): Promise<Engine> {
   const pgMem: Any = await import('pg-mem');
-  const { loadModule, parseSync } = await import('libpg-query');
-  await loadModule();
   patchPgMem(pgMem);
 
   let db: Any = newDatabase(pgMem);
@@ -37,7 +35,12 @@ export async function createPgMemEngine(): Promise<Engine> {
       // ROLLBACK does not undo DDL in pg-mem, and backup().restore() refuses after a schema change.
       db = newDatabase(pgMem);
     },
-    isUnsupported: (error) => isPgMemLimit(error, (sql) => parsesAsPostgres(parseSync, sql)),
+    // The real parser loads only on a failure: it tells pg-mem's parse gaps from real syntax errors.
+    async isUnsupported(error) {
+      const { loadModule, parseSync } = await import('libpg-query');
+      await loadModule();
+      return isPgMemLimit(error, (sql) => parsesAsPostgres(parseSync, sql));
+    },
     async close() {
       db = undefined;
     },

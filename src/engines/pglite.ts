@@ -16,11 +16,13 @@ type PGlite = InstanceType<PGliteModule['PGlite']>;
 export interface PgliteEngineOptions {
   /** Where the initialised data directory is cached; default `node_modules/.cache/rollsafe` of the cwd. */
   cacheDir?: string;
+  /** Extension names to load (see EngineOptions.extensions); undefined loads them all. */
+  extensions?: string[];
 }
 
 export async function createPgliteEngine(options: PgliteEngineOptions = {}): Promise<Engine> {
   const pglite = await import('@electric-sql/pglite');
-  const extensions = await loadExtensions();
+  const extensions = await loadExtensions(options.extensions);
   const db = await startFromCache(pglite, extensions, options.cacheDir ?? defaultCacheDir());
 
   const engine: Engine = {
@@ -46,19 +48,26 @@ export async function createPgliteEngine(options: PgliteEngineOptions = {}): Pro
 }
 
 /** The extensions migrations commonly create that PGlite ships; each must be loaded at start. */
-async function loadExtensions() {
-  const [{ uuid_ossp }, { pgcrypto }, { citext }, { hstore }, { pg_trgm }] = await Promise.all([
-    import('@electric-sql/pglite/contrib/uuid_ossp'),
-    import('@electric-sql/pglite/contrib/pgcrypto'),
-    import('@electric-sql/pglite/contrib/citext'),
-    import('@electric-sql/pglite/contrib/hstore'),
-    import('@electric-sql/pglite/contrib/pg_trgm'),
-  ]);
-  return { uuid_ossp, pgcrypto, citext, hstore, pg_trgm };
+const shippedExtensions: Record<string, () => Promise<unknown>> = {
+  'uuid-ossp': async () => (await import('@electric-sql/pglite/contrib/uuid_ossp')).uuid_ossp,
+  pgcrypto: async () => (await import('@electric-sql/pglite/contrib/pgcrypto')).pgcrypto,
+  citext: async () => (await import('@electric-sql/pglite/contrib/citext')).citext,
+  hstore: async () => (await import('@electric-sql/pglite/contrib/hstore')).hstore,
+  pg_trgm: async () => (await import('@electric-sql/pglite/contrib/pg_trgm')).pg_trgm,
+};
+
+/** The names PGlite can load that rollsafe knows; the rest are reported by Postgres itself. */
+export const pgliteExtensionNames = Object.keys(shippedExtensions);
+
+async function loadExtensions(wanted: string[] = pgliteExtensionNames): Promise<Record<string, any>> {
+  const names = wanted.filter((name) => name in shippedExtensions);
+  // PGlite's extension keys are identifiers: uuid-ossp registers as uuid_ossp.
+  return Object.fromEntries(await Promise.all(names.map(async (name) => [name.replace(/-/g, '_'), await shippedExtensions[name]()])));
 }
 
-async function startFromCache(pglite: PGliteModule, extensions: Awaited<ReturnType<typeof loadExtensions>>, cacheDir: string): Promise<PGlite> {
-  const cacheFile = join(cacheDir, `pglite-${pgliteVersion()}.tar.gz`);
+async function startFromCache(pglite: PGliteModule, extensions: Record<string, any>, cacheDir: string): Promise<PGlite> {
+  // Uncompressed: unpacking a gzipped data directory inside WASM costs about a second per start.
+  const cacheFile = join(cacheDir, `pglite-${pgliteVersion()}.tar`);
   const cached = await readFile(cacheFile).catch(() => undefined);
   if (cached) {
     try {
@@ -73,7 +82,7 @@ async function startFromCache(pglite: PGliteModule, extensions: Awaited<ReturnTy
 }
 
 async function saveDataDir(db: PGlite, cacheFile: string): Promise<void> {
-  const dump = await db.dumpDataDir('gzip');
+  const dump = await db.dumpDataDir('none');
   await mkdir(dirname(cacheFile), { recursive: true });
   // Written aside then renamed, so a concurrent start never reads half a file.
   const partial = `${cacheFile}.${process.pid}.partial`;

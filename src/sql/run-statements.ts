@@ -32,7 +32,7 @@ export async function runSqlScript(engine: Engine, script: SqlScript): Promise<v
     } catch (error) {
       // Leave the engine usable for the next step when the migration's own BEGIN is left open.
       if (openedTransaction) await engine.query('ROLLBACK').catch(() => undefined);
-      throw new MigrationRunError(errorMessage(error), loc, statement.sql, engine.isUnsupported(error));
+      throw new MigrationRunError(errorMessage(error), loc, statement.sql, await engine.isUnsupported(error));
     }
     const transaction = transactionKind(statement.node);
     if (transaction === 'begin') openedTransaction = true;

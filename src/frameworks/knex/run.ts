@@ -106,7 +106,7 @@ export async function createKnexRunner(context: RunnerContext): Promise<Migratio
         if (config?.transaction === false) await action(knex);
         else await knex.transaction(async (trx) => action(trx));
       } catch (error) {
-        throw runError(error, migration.path, context);
+        throw await runError(error, migration.path, context);
       }
     },
     async close(): Promise<void> {
@@ -120,7 +120,7 @@ function tagged<T extends object>(builder: T): T {
   return builder;
 }
 
-function runError(error: unknown, file: string, context: RunnerContext): MigrationRunError {
+async function runError(error: unknown, file: string, context: RunnerContext): Promise<MigrationRunError> {
   if (error instanceof MigrationRunError) return error;
   const err = (isObject(error) ? error : { message: String(error) }) as Error & {
     [issuedAt]?: NodeJS.CallSite[];
@@ -132,7 +132,7 @@ function runError(error: unknown, file: string, context: RunnerContext): Migrati
     firstParagraph(failure?.message ?? String(err.message)),
     loc,
     failure?.sql,
-    context.engine.isUnsupported(error),
+    await context.engine.isUnsupported(error),
   );
 }
 

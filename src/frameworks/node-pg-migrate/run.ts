@@ -76,7 +76,7 @@ export async function createNodePgMigrateRunner(context: RunnerContext): Promise
         if (action.length === 2) await new Promise<void>((resolve) => void action(pgm, resolve));
         else await action(pgm);
       } catch (error) {
-        throw runError(error, file, context);
+        throw await runError(error, file, context);
       }
 
       const steps = pgm.getSqlSteps();
@@ -89,7 +89,7 @@ export async function createNodePgMigrateRunner(context: RunnerContext): Promise
           try {
             await client.query(sql);
           } catch (error) {
-            throw runError(error, file, context, { sql, loc: origins[index] });
+            throw await runError(error, file, context, { sql, loc: origins[index] });
           }
         }
         if (transactional) await client.query('COMMIT');
@@ -141,20 +141,20 @@ function tracedDb(client: PgClient, file: string, context: RunnerContext): DbCon
       return await client.query(...args);
     } catch (error) {
       const sql = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-      throw runError(error, file, context, { sql, loc });
+      throw await runError(error, file, context, { sql, loc });
     }
   };
   return { query, select: async (...args: unknown[]) => (await query(...args)).rows };
 }
 
-function runError(
+async function runError(
   error: unknown,
   file: string,
   context: RunnerContext,
   statement: { sql?: string; loc?: SourceLocation } = {},
-): MigrationRunError {
+): Promise<MigrationRunError> {
   if (error instanceof MigrationRunError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const loc = statement.loc ?? frameIn(error instanceof Error ? (error.stack ?? '') : '', file);
-  return new MigrationRunError(firstParagraph(message), loc, statement.sql, context.engine.isUnsupported(error));
+  return new MigrationRunError(firstParagraph(message), loc, statement.sql, await context.engine.isUnsupported(error));
 }
