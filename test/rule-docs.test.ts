@@ -136,6 +136,8 @@ describe('rule docs', () => {
             files: example.files,
             options: example.noFallback ? { fallback: false } : undefined,
           });
+          // An example that does not load or parse would pass as correct without proving anything.
+          expect(findings.filter((f) => f.ruleId === null).map((f) => `${f.file}:${f.line} ${f.message}`)).toEqual([]);
           const own = findings.filter((f) => f.ruleId === id).map((f) => `${f.file}:${f.line} ${f.message}`);
           if (example.verdict === 'incorrect') expect(own, `expected a ${id} finding`).not.toEqual([]);
           else expect(own).toEqual([]);

@@ -27,8 +27,8 @@ export interface RuleTestCase {
   /** Written as rollsafe.config.json, e.g. `{ rules: { 'require-guard': 'warn' } }`. */
   config?: Record<string, unknown>;
   /**
-   * Problems that are no rule's (ruleId null: bad directives, load errors). Checked exactly when
-   * given; ignored when absent.
+   * Problems that are no rule's (ruleId null: bad directives, load errors), checked exactly. Absent
+   * means none: as in ESLint, a case that does not even load cannot pass as valid.
    */
   problems?: { message: RegExp; line: number }[];
 }
@@ -122,14 +122,14 @@ function caseTitle(testCase: RuleTestCase, index: number): string {
 }
 
 function checkProblems(testCase: RuleTestCase, findings: CaseFinding[]): void {
-  if (!testCase.problems) return;
+  const expected = testCase.problems ?? [];
   const reported = basename(Object.keys(testCase.files).at(-1)!);
   const problems = findings.filter((f) => f.ruleId === null);
-  expect(problems.length, `problems with ruleId null:\n${problems.map(describeFinding).join('\n')}`).toBe(testCase.problems.length);
-  testCase.problems.forEach((expected, i) => {
+  expect(problems.length, `problems with ruleId null:\n${problems.map(describeFinding).join('\n')}`).toBe(expected.length);
+  expected.forEach((want, i) => {
     expect(problems[i].file).toBe(reported);
-    expect(problems[i].line, describeFinding(problems[i])).toBe(expected.line);
-    expect(problems[i].message).toMatch(expected.message);
+    expect(problems[i].line, describeFinding(problems[i])).toBe(want.line);
+    expect(problems[i].message).toMatch(want.message);
   });
 }
 
