@@ -1,5 +1,6 @@
 // The dynamic protocol for one migration on one engine: up, up again, down, down again, up again
 // after down, each judged against schema snapshots (S0 before up, S1 after up).
+import { basename } from 'node:path';
 import { MigrationLoadError } from '../load/index.js';
 import { diffSnapshots } from '../schema/diff.js';
 import {
@@ -51,7 +52,7 @@ export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
         await runner.run(earlier, 'up');
       } catch (error) {
         replayFailedToLoad = error instanceof MigrationLoadError;
-        return { migration: earlier.id, message: messageOf(error), unsupported: (await isUnsupported(engine, error)) || undefined };
+        return { migration: basename(earlier.path), message: messageOf(error), unsupported: (await isUnsupported(engine, error)) || undefined };
       }
     }
     return undefined;
@@ -136,8 +137,19 @@ function nonEmpty(changes: SchemaChange[]): SchemaChange[] | undefined {
   return changes.length > 0 ? changes : undefined;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+const longestMessage = 300;
+
+/** One line: engines (pg-mem above all) wrap the reason in banners, hints and the whole failed query. */
+export function messageOf(error: unknown): string {
+  const raw = error instanceof Error ? error.message : String(error);
+  const firstParagraph = raw.split(/\n\s*\n/)[0];
+  const line = firstParagraph
+    .replace(/🔨 Not supported 🔨 ?:?/g, 'not supported:')
+    .replace(/💔 Your query failed to parse\.[\s\S]*/, 'the engine could not parse this statement')
+    .replace(/[\u{1F300}-\u{1FAFF}\u{2600}-\u{27BF}]\uFE0F?/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return line.length > longestMessage ? `${line.slice(0, longestMessage - 1)}…` : line;
 }
 
 async function isUnsupported(engine: Engine, error: unknown): Promise<boolean> {

@@ -44,7 +44,19 @@ describe('pg-mem engine workarounds', () => {
     expect(after.indexes).toEqual({});
   });
 
-  it('reports a re-run of knex createTableIfNotExists with a foreign key as unsupported', async () => {
+  it('skips a re-run of CREATE … IF NOT EXISTS on an existing object, as Postgres does (pg-mem calls it "not supported")', async () => {
+    const create = `create table if not exists orgs (id bigserial primary key, name text not null, created_at timestamptz not null default now());
+      create unique index if not exists orgs_name_key on orgs (name)`;
+    await engine.exec(create);
+    const before = await engine.snapshot();
+    await engine.exec(create);
+    expect(await engine.snapshot()).toEqual(before);
+    // The statements after a skipped one still run.
+    await engine.exec(`${create}; create index if not exists orgs_created_idx on orgs (created_at)`);
+    expect(Object.keys((await engine.snapshot()).indexes)).toContain('orgs_created_idx');
+  });
+
+  it('fails a re-run of knex createTableIfNotExists with a foreign key as Postgres does (duplicate constraint)', async () => {
     const knex = knexFactory({ client: 'pg', connection: {} });
     (knex.client as { driver: unknown }).driver = engine.pgDriver();
     const up = () =>
@@ -56,8 +68,9 @@ describe('pg-mem engine workarounds', () => {
       await engine.exec('create table users (id serial primary key)');
       await up();
       const rerun = await up().then(() => undefined, (error: unknown) => error);
-      expect(rerun).toBeInstanceOf(Error);
-      expect(engine.isUnsupported(rerun)).toBe(true);
+      // pg-mem alone accepts the duplicate foreign key; Postgres refuses it, and so must we.
+      expect((rerun as Error).message).toMatch(/constraint "pets_owner_id_foreign" for relation "pets" already exists/);
+      expect(await engine.isUnsupported(rerun)).toBe(false);
     } finally {
       await knex.destroy();
     }
@@ -74,7 +87,7 @@ describe('pg-mem engine', () => {
     ['create extension if not exists postgis'],
     ['create table docs (body tsvector)'],
   ])('calls valid Postgres it cannot run unsupported: %s', async (sql) => {
-    expect(engine.isUnsupported(await failureOf(sql))).toBe(true);
+    expect(await engine.isUnsupported(await failureOf(sql))).toBe(true);
   });
 
   it.each([
@@ -83,7 +96,7 @@ describe('pg-mem engine', () => {
     ['select 1', 'selec 1'],
   ])('calls genuine errors supported: after %s, %s', async (setup, sql) => {
     await engine.exec(setup);
-    expect(engine.isUnsupported(await failureOf(sql))).toBe(false);
+    expect(await engine.isUnsupported(await failureOf(sql))).toBe(false);
   });
 
   it('provides what real projects call: uuid functions, their extensions, version()', async () => {

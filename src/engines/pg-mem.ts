@@ -1,9 +1,11 @@
 // The fast engine: pg-mem, an in-memory Postgres emulation. Whatever it cannot run is flagged
 // `isUnsupported` so the checks re-run it on PGlite rather than report it.
+import { createRequire } from 'node:module';
 import type { Engine } from '../types.js';
 import { createPgDriver, type DriverQueryResult } from './pg-driver.js';
 import { patchPgMem } from './pg-mem-patches.js';
 import { pgMemSnapshot } from './pg-mem-snapshot.js';
+import { qualifiedName } from '../schema/snapshot.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- pg-mem's internals are untyped */
 type Any = any;
@@ -18,13 +20,13 @@ export async function createPgMemEngine(): Promise<Engine> {
   const engine: Engine = {
     name: 'pg-mem',
     async query(sql, params) {
-      if (!params?.length) return toResult(db.public.query(sql));
+      if (!params?.length) return toResult(runStatement(db, sql));
       // pg-mem's own pg adapter inlines parameters; its bind() path crashes on current_schema() and the like.
       const client = new (db.adapters.createPg().Client)();
       return toResult(await client.query(sql, params));
     },
     async exec(sql) {
-      db.public.none(sql);
+      runStatement(db, sql);
     },
     async snapshot() {
       return pgMemSnapshot(db);
@@ -49,7 +51,7 @@ export async function createPgMemEngine(): Promise<Engine> {
 }
 
 function newDatabase(pgMem: Any): Any {
-  const db = pgMem.newDb({ autoCreateForeignKeyIndices: false });
+    const db = pgMem.newDb({ autoCreateForeignKeyIndices: false });
   const { DataType } = pgMem;
   const schema = db.public;
   // What real projects call and pg-mem lacks; the extensions that provide them become no-ops.
@@ -87,6 +89,8 @@ const limitMessages = [
   /Unknown language/i,
   /Extension does not exist/,
   /Method not implemented/,
+  // CREATE OR REPLACE FUNCTION with the same parameters: pg-mem refuses what Postgres accepts.
+  /cannot change name of input parameter/,
   /not implemented/i,
   /^ERROR: function .* does not exist/,
   /^type ".*" does not exist/,
@@ -101,4 +105,76 @@ export function isPgMemLimit(error: unknown, parsesAsPostgres: (sql: string) => 
   const parseFailure = /Your query failed to parse\.[\s\S]*?👉 Failed query:\n\n([\s\S]*?)\n\n💀/.exec(message);
   if (parseFailure) return parsesAsPostgres(parseFailure[1].replace(/^ {4}/gm, ''));
   return limitMessages.some((pattern) => pattern.test(message));
+}
+
+const createIfNotExists =
+  /^\s*create\s+(?:unique\s+)?(?:table|index|sequence|schema|view|materialized\s+view)\s+(?:concurrently\s+)?if\s+not\s+exists\s+(?:"([^"]+)"|(\w+))(?:\.(?:"([^"]+)"|(\w+)))?/i;
+
+/**
+ * Runs SQL on pg-mem. A re-run of CREATE … IF NOT EXISTS on an existing object trips pg-mem's
+ * AST-coverage check ("not supported"); Postgres skips it with a notice, and so do we. The check
+ * stays on for everything else, since it is what flags what pg-mem would silently ignore.
+ */
+function runStatement(db: Any, sql: string): Any {
+  // A script runs statement by statement, so a skipped one does not swallow those after it.
+  if (/;\s*\S/.test(sql)) {
+    const statements = splitForPgMem(sql);
+    if (statements.length > 1) {
+      let result: Any;
+      for (const statement of statements) result = runStatement(db, statement);
+      return result;
+    }
+  }
+  refuseDuplicateConstraint(db, sql);
+  try {
+    return db.public.query(sql);
+  } catch (error) {
+    if (error instanceof Error && /parts have not been read by the query planner/.test(error.message) && skippedByPostgres(db, sql)) {
+      return { rows: [], rowCount: 0, command: 'CREATE', fields: [] };
+    }
+    throw error;
+  }
+}
+
+/** The statements of a script, as pg-mem's own parser (a dependency of pg-mem) splits them. */
+function splitForPgMem(sql: string): string[] {
+  const require = createRequire(createRequire(import.meta.url).resolve('pg-mem'));
+  const { parse } = require('pgsql-ast-parser') as { parse(sql: string, options: { locationTracking: boolean }): { _location?: { start: number; end: number } }[] };
+  try {
+    return parse(sql, { locationTracking: true }).map((statement) => sql.slice(statement._location!.start, statement._location!.end));
+  } catch {
+    return [sql];
+  }
+}
+
+function skippedByPostgres(db: Any, sql: string): boolean {
+  const match = createIfNotExists.exec(sql.replace(/^(\s*--[^\n]*\n)+/, ''));
+  if (!match) return false;
+  const first = match[1] ?? match[2];
+  const second = match[3] ?? match[4];
+  const [schemaName, name] = second ? [first, second] : ['public', first];
+  if (/^\s*create\s+schema/i.test(sql)) return Boolean(db.getSchema(first, true));
+  const schema = db.getSchema(schemaName, true);
+  return Boolean(schema?.getObject({ name }, { nullIfNotFound: true }));
+}
+
+const addNamedConstraint =
+  /^\s*alter\s+table\s+(?:only\s+)?(?:if\s+exists\s+)?(?:"([^"]+)"|(\w+))(?:\.(?:"([^"]+)"|(\w+)))?\s+add\s+constraint\s+(?:"([^"]+)"|(\w+))/i;
+
+/**
+ * pg-mem accepts ADD CONSTRAINT under a name the table already has (a re-run of knex's foreign
+ * keys, say); Postgres refuses it, and that refusal is the idempotency bug users need to see.
+ */
+function refuseDuplicateConstraint(db: Any, sql: string): void {
+  const match = addNamedConstraint.exec(sql);
+  if (!match) return;
+  const first = match[1] ?? match[2];
+  const second = match[3] ?? match[4];
+  const constraint = match[5] ?? match[6];
+  const table = second ? qualifiedName(first, second) : first;
+  const snapshot = pgMemSnapshot(db);
+  const existing = snapshot.tables[table];
+  if (!existing) return;
+  const names = [existing.primaryKey?.name, ...Object.keys(existing.uniques), ...Object.keys(existing.foreignKeys), ...Object.keys(existing.checks)];
+  if (names.includes(constraint)) throw new Error(`constraint "${constraint}" for relation "${second ?? first}" already exists`);
 }
