@@ -5,6 +5,11 @@ import { walkSet, type WalkInput } from './walk.js';
 
 if (!parentPort) throw new Error('src/checks/worker is meant to run in a worker thread');
 const port = parentPort;
+// Migrations and frameworks print (knex's deprecation notices, a migration's console.log): the
+// hook's output is rollsafe's findings alone, unless debugging.
+if (!process.env.ROLLSAFE_DEBUG) {
+  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) console[method] = () => undefined;
+}
 const input = workerData as WalkInput;
 const downs = input.downsPending
   ? new Promise<Record<string, boolean>>((resolve) => port.once('message', (message: { downs: Record<string, boolean> }) => resolve(message.downs)))

@@ -56,6 +56,18 @@ describe('pg-mem engine workarounds', () => {
     expect(Object.keys((await engine.snapshot()).indexes)).toContain('orgs_created_idx');
   });
 
+  it('runs REFERENCES without a column list (node-pg-migrate `references: "orgs"`), which its parser refuses', async () => {
+    await engine.exec('create table orgs (id serial primary key)');
+    await engine.exec('CREATE TABLE "users" ("id" serial PRIMARY KEY, "org_id" integer REFERENCES "orgs")');
+    const { users } = (await engine.snapshot()).tables;
+    expect(Object.values(users.foreignKeys)).toEqual([expect.objectContaining({ columns: ['org_id'], references: 'orgs', referencedColumns: ['id'] })]);
+  });
+
+  it("runs dollar-quoted strings (node-pg-migrate's $pga$ values), which its lexer refuses", async () => {
+    await engine.exec(`CREATE TYPE "order_status" AS ENUM ($pga$pending$pga$, $pga$it's paid$pga$);`);
+    expect((await engine.snapshot()).enums.order_status).toEqual(['pending', "it's paid"]);
+  });
+
   it('fails a re-run of knex createTableIfNotExists with a foreign key as Postgres does (duplicate constraint)', async () => {
     const knex = knexFactory({ client: 'pg', connection: {} });
     (knex.client as { driver: unknown }).driver = engine.pgDriver();

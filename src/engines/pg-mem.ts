@@ -116,6 +116,7 @@ const createIfNotExists =
  * stays on for everything else, since it is what flags what pg-mem would silently ignore.
  */
 function runStatement(db: Any, sql: string): Any {
+  sql = withoutDollarQuotes(sql);
   // A script runs statement by statement, so a skipped one does not swallow those after it.
   if (/;\s*\S/.test(sql)) {
     const statements = splitForPgMem(sql);
@@ -126,6 +127,7 @@ function runStatement(db: Any, sql: string): Any {
     }
   }
   refuseDuplicateConstraint(db, sql);
+  sql = withReferencedColumns(db, sql);
   try {
     return db.public.query(sql);
   } catch (error) {
@@ -177,4 +179,31 @@ function refuseDuplicateConstraint(db: Any, sql: string): void {
   if (!existing) return;
   const names = [existing.primaryKey?.name, ...Object.keys(existing.uniques), ...Object.keys(existing.foreignKeys), ...Object.keys(existing.checks)];
   if (names.includes(constraint)) throw new Error(`constraint "${constraint}" for relation "${second ?? first}" already exists`);
+}
+
+const referencesWithoutColumns = /\bREFERENCES\s+((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)(?!\s*\()/gi;
+
+/**
+ * `REFERENCES orgs` without a column list (node-pg-migrate's `references: 'orgs'`) means the primary
+ * key in Postgres; pg-mem cannot parse it, so the key's columns are spelled out for it.
+ */
+function withReferencedColumns(db: Any, sql: string): string {
+  if (!/references/i.test(sql)) return sql;
+  return sql.replace(referencesWithoutColumns, (whole, target: string) => {
+    const parts = target.split('.').map((part) => part.replace(/^"|"$/g, ''));
+    const table = parts.length === 2 ? qualifiedName(parts[0], parts[1]) : parts[0];
+    const primaryKey = pgMemSnapshot(db).tables[table]?.primaryKey;
+    return primaryKey ? `${whole} (${primaryKey.columns.map((c) => `"${c}"`).join(', ')})` : whole;
+  });
+}
+
+const dollarQuoted = /\$([A-Za-z_]\w*)?\$([\s\S]*?)\$\1\$/g;
+
+/**
+ * pg-mem's lexer has no dollar-quoted strings (node-pg-migrate quotes every value as $pga$…$pga$,
+ * function bodies use $$…$$); the same text as a standard string literal means the same to Postgres.
+ */
+function withoutDollarQuotes(sql: string): string {
+  if (!sql.includes('$')) return sql;
+  return sql.replace(dollarQuoted, (_whole, _tag: string | undefined, body: string) => `'${body.replace(/'/g, "''")}'`);
 }
