@@ -139,6 +139,13 @@ export interface Engine {
   /** True when `error` means the engine cannot run a statement (not that the migration is wrong). */
   isUnsupported(error: unknown): boolean | Promise<boolean>;
   close(): Promise<void>;
+  /** While set, every statement the engine runs is appended (the replay cache records with it). */
+  statementLog?: LoggedStatement[];
+}
+
+export interface LoggedStatement {
+  sql: string;
+  params?: unknown[];
 }
 
 /** Thrown by runners: what failed, and the statement's line in the migration when it is known. */

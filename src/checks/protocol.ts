@@ -3,6 +3,7 @@
 import { basename } from 'node:path';
 import { MigrationLoadError } from '../load/index.js';
 import { diffSnapshots } from '../schema/diff.js';
+import type { ReplayCache } from './replay-cache.js';
 import {
   MigrationRunError,
   type Engine,
@@ -24,6 +25,8 @@ export interface ProtocolInput {
   hasDown: boolean;
   /** How many migrations of the set the engine already holds, applied in order (0: empty or unknown). */
   applied: number;
+  /** Recorded statements of earlier migrations, replayed as SQL instead of through the framework. */
+  replayCache?: ReplayCache;
   /** Told before each migration replayed and each step, so a watchdog can say where a hang was. */
   onProgress?(event: { replaying: MigrationFile } | { step: ProtocolStepName }): void;
 }
@@ -46,13 +49,30 @@ export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
   let replayFailedToLoad = false;
   async function replay(from: number): Promise<ProtocolResult['replayError']> {
     if (from === 0) await engine.reset();
-    for (const earlier of set.migrations.slice(from, index)) {
+    const cache = input.replayCache;
+    for (let position = from; position < index; position++) {
+      const earlier = set.migrations[position];
       input.onProgress?.({ replaying: earlier });
+      const recorded = cache?.statementsOf(position);
+      if (recorded) {
+        try {
+          for (const statement of recorded) await engine.query(statement.sql, statement.params);
+          continue;
+        } catch {
+          // The recording no longer holds (an imported helper changed, say): start over through the framework.
+          cache!.forget(position);
+          return replay(0);
+        }
+      }
+      engine.statementLog = [];
       try {
         await runner.run(earlier, 'up');
+        cache?.record(position, engine.statementLog);
       } catch (error) {
         replayFailedToLoad = error instanceof MigrationLoadError;
         return { migration: basename(earlier.path), message: messageOf(error), unsupported: (await isUnsupported(engine, error)) || undefined };
+      } finally {
+        engine.statementLog = undefined;
       }
     }
     return undefined;

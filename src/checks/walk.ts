@@ -6,6 +6,7 @@ import { loadAdapter } from '../frameworks/index.js';
 import { importMigration, MigrationLoadError, requireFromProject } from '../load/index.js';
 import type { Engine, EngineName, MigrationFile, MigrationRunner, MigrationSet, ProtocolResult, ProtocolStepName } from '../types.js';
 import { runProtocol } from './protocol.js';
+import { ReplayCache } from './replay-cache.js';
 
 export interface CheckTarget {
   migration: MigrationFile;
@@ -35,6 +36,7 @@ export type WalkEvent =
 interface EngineState {
   engine: Engine;
   runner: MigrationRunner;
+  replayCache: ReplayCache;
   /** How many migrations of the set the engine holds, in order. */
   applied: number;
 }
@@ -66,7 +68,7 @@ export async function walkSet(
         importMigration: importOnce,
         requireFromProject: <T>(specifier: string) => requireFromProject<T>(specifier, set.projectDir),
       });
-      state = { engine, runner, applied: 0 };
+      state = { engine, runner, replayCache: await ReplayCache.open(set, name), applied: 0 };
       engines.set(name, state);
     }
     return state;
@@ -85,6 +87,7 @@ export async function walkSet(
     const { result, applied, replayFailedToLoad } = await runProtocol({
       engine: state.engine,
       runner: state.runner,
+      replayCache: state.replayCache,
       set,
       migration: target.migration,
       hasDown: target.hasDown,
@@ -122,7 +125,8 @@ export async function walkSet(
       tell({ type: 'result', path, result });
     }
   } finally {
-    for (const { engine, runner } of engines.values()) {
+    for (const { engine, runner, replayCache } of engines.values()) {
+      await replayCache.save();
       await runner.close().catch(() => undefined);
       await engine.close().catch(() => undefined);
     }

@@ -20,12 +20,14 @@ export async function createPgMemEngine(): Promise<Engine> {
   const engine: Engine = {
     name: 'pg-mem',
     async query(sql, params) {
+      engine.statementLog?.push(params?.length ? { sql, params } : { sql });
       if (!params?.length) return toResult(runStatement(db, sql));
       // pg-mem's own pg adapter inlines parameters; its bind() path crashes on current_schema() and the like.
       const client = new (db.adapters.createPg().Client)();
       return toResult(await client.query(sql, params));
     },
     async exec(sql) {
+      engine.statementLog?.push({ sql });
       runStatement(db, sql);
     },
     async snapshot() {

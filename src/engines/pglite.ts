@@ -28,6 +28,7 @@ export async function createPgliteEngine(options: PgliteEngineOptions = {}): Pro
   const engine: Engine = {
     name: 'pglite',
     async query(sql, params) {
+      engine.statementLog?.push(params?.length ? { sql, params } : { sql });
       // Like `pg`: no parameters means the simple protocol, where a script of several statements is fine.
       if (!params?.length) {
         const results = await db.exec(sql);
@@ -36,6 +37,7 @@ export async function createPgliteEngine(options: PgliteEngineOptions = {}): Pro
       return toResult(await db.query(sql, params));
     },
     async exec(sql) {
+      engine.statementLog?.push({ sql });
       await db.exec(sql);
     },
     snapshot: () => catalogSnapshot(async (sql) => toResult(await db.query(sql))),

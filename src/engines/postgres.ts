@@ -60,12 +60,14 @@ export async function createPostgresEngine({ databaseUrl }: PostgresEngineOption
   const engine: Engine = {
     name: 'postgres',
     async query(sql, params) {
+      engine.statementLog?.push(params?.length ? { sql, params } : { sql });
       const result = await client.query(sql, params?.length ? params : undefined);
       // Several statements without parameters answer with one result each; the last one speaks.
       const last = Array.isArray(result) ? result[result.length - 1] : result;
       return toResult(last);
     },
     async exec(sql) {
+      engine.statementLog?.push({ sql });
       await client.query(sql);
     },
     snapshot: () => catalogSnapshot(async (sql) => toResult(await client.query(sql))),
