@@ -1,0 +1,61 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { MigrationSet } from '../types.js';
+import { ReplayCache } from './replay-cache.js';
+
+function project(): MigrationSet {
+  const dir = mkdtempSync(join(tmpdir(), 'rollsafe-replay-'));
+  mkdirSync(join(dir, 'node_modules'));
+  mkdirSync(join(dir, 'migrations'));
+  const migrations = ['001_users.js', '002_orders.js', '003_index.js'].map((name) => {
+    const path = join(dir, 'migrations', name);
+    writeFileSync(path, `exports.up = (knex) => knex.raw('-- ${name}');`);
+    return { id: name, path };
+  });
+  return { dir: join(dir, 'migrations'), framework: 'knex', projectDir: dir, migrations };
+}
+
+describe('ReplayCache', () => {
+  it('gives back what was recorded, without catalog reads or transaction control, once saved', async () => {
+    const set = project();
+    const first = await ReplayCache.open(set, 'pg-mem');
+    first.record(0, [
+      { sql: 'BEGIN;' },
+      { sql: 'select * from information_schema.tables where table_name = $1', params: ['users'] },
+      { sql: 'create table users (id serial primary key)' },
+      { sql: 'COMMIT;' },
+    ]);
+    first.record(1, [{ sql: 'create table orders (id serial primary key)' }]);
+    await first.save();
+
+    const second = await ReplayCache.open(set, 'pg-mem');
+    expect(second.statementsOf(0)).toEqual([{ sql: 'create table users (id serial primary key)' }]);
+    expect(second.statementsOf(1)).toEqual([{ sql: 'create table orders (id serial primary key)' }]);
+    expect(second.statementsOf(2)).toBeUndefined();
+  });
+
+  it('forgets a changed migration and every one after it, but keeps those before', async () => {
+    const set = project();
+    const cache = await ReplayCache.open(set, 'pg-mem');
+    cache.record(0, [{ sql: 'create table users (id int)' }]);
+    cache.record(1, [{ sql: 'create table orders (id int)' }]);
+    cache.record(2, [{ sql: 'create index orders_id on orders (id)' }]);
+    await cache.save();
+
+    writeFileSync(set.migrations[1].path, "exports.up = (knex) => knex.raw('create table orders (id bigint)');");
+    const reopened = await ReplayCache.open(set, 'pg-mem');
+    expect(reopened.statementsOf(0)).toBeDefined();
+    expect(reopened.statementsOf(1)).toBeUndefined();
+    expect(reopened.statementsOf(2)).toBeUndefined();
+  });
+
+  it('keeps each engine apart', async () => {
+    const set = project();
+    const cache = await ReplayCache.open(set, 'pg-mem');
+    cache.record(0, [{ sql: 'create table users (id int)' }]);
+    await cache.save();
+    expect((await ReplayCache.open(set, 'pglite')).statementsOf(0)).toBeUndefined();
+  });
+});
