@@ -80,7 +80,7 @@ ruleTester.run('engine-unsupported', {
         '002_create_users.down.sql': 'DROP TABLE IF EXISTS users;\n',
       },
       options: noFallback,
-      errors: [{ messageId: 'replay', message: /earlier migration 1\b/, line: 1, severity: 1, file: '002_create_users.up.sql' }],
+      errors: [{ messageId: 'replay', message: /earlier migration 001_create_mood\.up\.sql\b/, line: 1, severity: 1, file: '002_create_users.up.sql' }],
     },
   ],
 });

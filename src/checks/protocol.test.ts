@@ -136,7 +136,7 @@ exports.down = () => {};
       '20240102000000_users.ts': guardedUsers,
     });
     const { result } = await protocol(set, 1);
-    expect(result.replayError).toMatchObject({ migration: '20240101000000_broken', message: expect.stringMatching(/missing_table/) });
+    expect(result.replayError).toMatchObject({ migration: '20240101000000_broken.js', message: expect.stringMatching(/missing_table/) });
     expect(result.steps).toEqual([]);
   });
 });
