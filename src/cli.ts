@@ -13,19 +13,20 @@ const help = `Usage: rollsafe <command> [options]
 Stops unsafe database migrations: each must re-run, roll back and re-apply cleanly.
 
 Commands:
-  lint [paths...]        Check migrations (the paths, --all, or --staged)
-  init                   Install the git commit hook
+  lint [paths...]        Check migrations (the paths, --all, --staged or --changed-since)
+  init                   Install the git commit hook (or, with --ci github, a CI workflow)
   explain <rule>         Show a rule's documentation
 
 Options for lint:
   --all                  Check every migration of every set
   --staged               Check the migrations staged for commit
+  --changed-since <ref>  Check the migrations changed since a git ref (e.g. origin/main)
   --format <name>        stylish (default), json, sarif, github, junit
   --engine <name>        pg-mem (default), pglite, postgres
   --no-fallback          Do not re-check pg-mem failures on PGlite
   --database-url <url>   Postgres to run in (with --engine postgres)
   --framework <name>     Framework of files outside known migration sets
-  --config <path>        Config file (default rollsafe.config.json, else package.json "rollsafe")
+  --config <path>        Config file (default rollsafe.config.{json,ts,mjs,js,cjs}, else package.json "rollsafe")
   --quiet                Report errors only
   --max-warnings <n>     Fail when there are more than n warnings
   --output-file <path>   Write the report to a file instead of stdout
@@ -33,6 +34,7 @@ Options for lint:
 
 Options for init:
   --hook <kind>          husky, plain, lefthook, pre-commit
+  --ci github            Write .github/workflows/rollsafe.yml instead of a hook
 
   -h, --help             Show this help
   -v, --version          Show the version
@@ -46,12 +48,14 @@ class UsageError extends Error {
 
 const engines: EngineName[] = ['pg-mem', 'pglite', 'postgres'];
 const hooks = ['husky', 'plain', 'lefthook', 'pre-commit'] as const;
+const ciProviders = ['github'] as const;
 const notBuiltYet = ['deploy', 'restore', 'verify-backup', 'drift'];
 const commands = ['lint', 'init', 'explain', 'help'];
 
 const lintOptions = {
   all: { type: 'boolean' },
   staged: { type: 'boolean' },
+  'changed-since': { type: 'string' },
   format: { type: 'string' },
   engine: { type: 'string' },
   'no-fallback': { type: 'boolean' },
@@ -77,6 +81,10 @@ function parse<Options extends NonNullable<ParseArgsConfig['options']>>(args: st
       throw new UsageError(`unknown option ${quoted}${didYouMean(quoted, known)}`);
     }
     if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument ${quoted}`);
+    const option = quoted.split(' ')[0];
+    if (/argument missing/.test(message)) throw new UsageError(`${option} needs a value`);
+    // `--max-warnings -1`: parseArgs will not take a dash-led value after a space
+    if (/argument is ambiguous/.test(message)) throw new UsageError(`${option} needs a value; write ${option}=<value> for one starting with a dash`);
     throw new UsageError(message.split('\n')[0]);
   }
 }
@@ -132,9 +140,10 @@ async function runLint(args: string[], cwd: string): Promise<number> {
     if (!/^\d+$/.test(values['max-warnings'])) throw new UsageError(`--max-warnings must be a whole number, not "${values['max-warnings']}"`);
     maxWarnings = Number(values['max-warnings']);
   }
-  if (positionals.length === 0 && !values.all && !values.staged) {
-    throw new UsageError('lint needs migration paths, --all or --staged (see rollsafe --help)');
+  if (positionals.length === 0 && !values.all && !values.staged && values['changed-since'] === undefined) {
+    throw new UsageError('lint needs migration paths, --all, --staged or --changed-since (see rollsafe --help)');
   }
+  if (values['changed-since'] === '') throw new UsageError('--changed-since needs a git ref, e.g. --changed-since origin/main');
   for (const path of positionals) {
     if (!existsSync(resolve(cwd, path))) throw new UsageError(`no such file: ${path}`);
   }
@@ -148,6 +157,7 @@ async function runLint(args: string[], cwd: string): Promise<number> {
       paths: positionals,
       all: values.all ?? false,
       staged: values.staged ?? false,
+      changedSince: values['changed-since'],
       engine,
       fallback: values['no-fallback'] ? false : undefined,
       databaseUrl: values['database-url'],
@@ -176,11 +186,14 @@ async function runLint(args: string[], cwd: string): Promise<number> {
 }
 
 async function runInit(args: string[], cwd: string): Promise<number> {
-  const { values } = parse(args, { hook: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, false);
+  const initOptions = { hook: { type: 'string' }, ci: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+  const { values } = parse(args, initOptions, false);
   if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
   const hook = oneOf(values.hook, hooks, '--hook');
+  const ci = oneOf(values.ci, ciProviders, '--ci');
+  if (hook && ci) throw new UsageError('--hook and --ci set up different things: run init once for each');
   const { init } = await import('./init/index.js');
-  const { changed, messages } = await init({ cwd, hook });
+  const { changed, messages } = await init({ cwd, hook, ci });
   const summary = changed.length ? `rollsafe init: changed ${changed.join(', ')}` : 'rollsafe init: nothing to change';
   await write(process.stdout, [summary, ...messages].map((line) => `${line}\n`).join(''));
   return 0;

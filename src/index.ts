@@ -19,6 +19,8 @@ export interface LintOptions {
   all: boolean;
   /** Report on the migrations staged for commit. */
   staged: boolean;
+  /** Report on the migrations changed since this git ref (`ref...HEAD` plus uncommitted changes). */
+  changedSince?: string;
   engine?: EngineName;
   /** Re-check pg-mem's failures on PGlite (default true). */
   fallback?: boolean;
@@ -138,6 +140,28 @@ async function selectStaged(options: LintOptions, sets: MigrationSet[]): Promise
   return { targets, copies, cleanup: staging.cleanup };
 }
 
+/** The migrations changed since `ref`; other changed files are not rollsafe's business. */
+async function selectChanged(options: LintOptions & { changedSince: string }, sets: MigrationSet[]): Promise<Target[]> {
+  const { changedSince } = await import('./discover/staged.js');
+  let changed: string[];
+  try {
+    changed = await changedSince(options.cwd, options.changedSince);
+  } catch (error) {
+    throw new UsageError(changedSinceProblem(options.changedSince, error));
+  }
+  return changed.map((path) => findInSets(path, sets)).filter((target): target is Target => target !== undefined);
+}
+
+/** git's complaint about a --changed-since ref, said as what the user should fix. */
+function changedSinceProblem(ref: string, error: unknown): string {
+  const stderr = String((error as { stderr?: unknown }).stderr ?? (error as Error).message ?? error);
+  const fatal = /fatal: (.*)/.exec(stderr)?.[1]?.trim();
+  if (/not a git repository/.test(stderr)) return '--changed-since needs a git repository';
+  if (/no merge base/.test(stderr)) return `--changed-since ${ref}: no common history with HEAD (a shallow clone? check out with fetch-depth: 0)`;
+  if (/unknown revision|bad revision|ambiguous argument/.test(stderr)) return `--changed-since: git does not know "${ref}"`;
+  return `--changed-since ${ref}: ${fatal ?? 'git failed'}`;
+}
+
 /** Findings on a staged copy are reported on the file the user knows. */
 function mapBackToOriginals(results: FileResult[], copies: StagedSet[]): void {
   for (const { original, copy } of copies) {
@@ -155,6 +179,11 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
   const { allRules } = await import('../rules/index.js');
   const sets = await discoverSets(options.cwd, { sets: config.sets?.map((s) => ({ dir: s.dir, framework: s.framework })) });
   const { targets, unknown } = await selectTargets(options, sets);
+  if (options.changedSince !== undefined && !options.all) {
+    for (const target of await selectChanged({ ...options, changedSince: options.changedSince }, sets)) {
+      if (!targets.some((t) => t.migration === target.migration)) targets.push(target);
+    }
+  }
   const staged = options.staged ? await selectStaged(options, sets) : undefined;
   try {
     for (const target of staged?.targets ?? []) {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -81,7 +81,7 @@ describe.concurrent('usage errors: one line on stderr, exit 2, no stack', () => 
   });
 
   it('lint with no paths, --all or --staged', async () => {
-    await expectOneLineError(rollsafe(['lint']), 'lint needs migration paths, --all or --staged (see rollsafe --help)');
+    await expectOneLineError(rollsafe(['lint']), 'lint needs migration paths, --all, --staged or --changed-since (see rollsafe --help)');
   });
 
   it('a migration path that does not exist', async () => {
@@ -214,5 +214,96 @@ describe.concurrent('rollsafe lint end to end', () => {
     expect(run).toMatchObject({ code: 0, stdout: '', stderr: '' });
     const log = JSON.parse(readFileSync(join(project, 'rollsafe.sarif'), 'utf8'));
     expect(log.runs[0].results[0]).toMatchObject({ ruleId: 'rollsafe/problem', level: 'warning' });
+  });
+});
+
+describe.concurrent('rollsafe lint --changed-since: the pull-request case', () => {
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: gitEnv });
+  const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
+
+  /** main has an unguarded migration; the branch adds a guarded one that needs main's table, and a README. */
+  function pullRequest(): string {
+    const project = tempProject();
+    symlinkSync(join(repo, 'node_modules'), join(project, 'node_modules'), 'dir');
+    writeFileSync(join(project, '.gitignore'), 'node_modules\n');
+    writeFileSync(
+      join(project, 'migrations', '20240301120000_create_orders.js'),
+      "exports.up = (knex) => knex.schema.createTable('orders', (t) => { t.increments('id'); });\nexports.down = (knex) => knex.schema.dropTable('orders');\n",
+    );
+    git(project, 'init', '-q', '-b', 'main');
+    git(project, 'add', '.');
+    git(project, 'commit', '-q', '-m', 'orders');
+    git(project, 'checkout', '-q', '-b', 'add-note');
+    writeFileSync(
+      join(project, 'migrations', '20240302120000_add_order_note.js'),
+      [
+        'exports.up = async (knex) => {',
+        "  if (!(await knex.schema.hasColumn('orders', 'note'))) await knex.schema.alterTable('orders', (t) => { t.text('note'); });",
+        '};',
+        'exports.down = async (knex) => {',
+        "  if (await knex.schema.hasColumn('orders', 'note')) await knex.schema.alterTable('orders', (t) => { t.dropColumn('note'); });",
+        '};',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(project, 'README.md'), '# shop\n');
+    git(project, 'add', '.');
+    git(project, 'commit', '-q', '-m', 'order note');
+    return project;
+  }
+
+  it('reports only the changed migrations, replaying the earlier ones, and ignores other changed files', async () => {
+    const project = pullRequest();
+    const run = await rollsafe(['lint', '--changed-since', 'main', '--format', 'json'], project);
+    expect(run.stderr).toBe('');
+    const results = JSON.parse(run.stdout) as { filePath: string; messages: unknown[] }[];
+    // the unguarded create_orders on main is not reported; add_order_note runs on top of it cleanly
+    expect(results.map((result) => result.filePath)).toEqual([join(project, 'migrations', '20240302120000_add_order_note.js')]);
+    expect(results[0].messages).toEqual([]);
+    expect(run.code).toBe(0);
+  });
+
+  it('reports nothing when no migration changed', async () => {
+    const project = pullRequest();
+    const run = await rollsafe(['lint', '--changed-since', 'HEAD', '--format', 'json'], project);
+    expect(run).toEqual({ code: 0, stdout: '[]', stderr: '' });
+  });
+
+  it('a ref git does not know is a usage error', async () => {
+    await expectOneLineError(rollsafe(['lint', '--changed-since', 'origin/mian'], pullRequest()), '--changed-since: git does not know "origin/mian"');
+  });
+
+  it('outside a git repository is a usage error', async () => {
+    await expectOneLineError(rollsafe(['lint', '--changed-since', 'main'], tempProject()), '--changed-since needs a git repository');
+  });
+});
+
+describe.concurrent('more usage errors, as a new user meets them', () => {
+  it('an option given without its value', async () => {
+    await expectOneLineError(rollsafe(['lint', '--changed-since']), '--changed-since needs a value');
+  });
+
+  it('a negative --max-warnings after a space', async () => {
+    await expectOneLineError(rollsafe(['lint', '--all', '--max-warnings', '-1']), /^rollsafe: --max-warnings needs a value; write --max-warnings=<value>/);
+  });
+
+  it('explain with a misspelt rule names the rule it was likely meant to be', async () => {
+    await expectOneLineError(rollsafe(['explain', 'require-gaurd']), 'unknown rule "require-gaurd" (did you mean require-guard?)');
+  });
+
+  it('init with an unknown CI provider', async () => {
+    await expectOneLineError(rollsafe(['init', '--ci', 'gitlab'], tempProject()), '--ci must be one of github, not "gitlab"');
+  });
+
+  it('a rollsafe.config.ts with a bad value, named like the JSON one', async () => {
+    const project = tempProject();
+    writeFileSync(join(project, 'rollsafe.config.ts'), "export default { engine: 'sqlite' as string };\n");
+    await expectOneLineError(rollsafe(['lint', '--all'], project), 'rollsafe.config.ts: engine: "sqlite" is not one of "pg-mem", "pglite", "postgres"');
+  });
+
+  it('a config file that throws on load: one line naming the file and the error', async () => {
+    const project = tempProject();
+    writeFileSync(join(project, 'rollsafe.config.mjs'), "if (!process.env.ROLLSAFE_NOT_SET) throw new Error('ROLLSAFE_NOT_SET is required');\nexport default {};\n");
+    await expectOneLineError(rollsafe(['lint', '--all'], project), 'rollsafe.config.mjs: failed to load: ROLLSAFE_NOT_SET is required');
   });
 });

@@ -1,8 +1,10 @@
-// `rollsafe init`: wires rollsafe into the project's commit hook, by default husky + lint-staged.
+// `rollsafe init`: wires rollsafe into the project's commit hook, by default husky + lint-staged;
+// `--ci github` writes a CI workflow instead.
 import path from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { discoverSets } from '../discover/index.js';
 import { gitRoot as findGitRoot } from './git-config.js';
+import { setUpGithubWorkflow } from './github-workflow.js';
 import { setUpHusky } from './husky.js';
 import { fallbackGlob, migrationPatterns, toFilesRegex, toGlob } from './migration-globs.js';
 import { setUpPlainHook } from './plain.js';
@@ -15,6 +17,8 @@ export interface InitOptions {
   /** The project folder (where package.json is). */
   cwd: string;
   hook?: HookKind;
+  /** Write a CI workflow instead of a commit hook. */
+  ci?: 'github';
 }
 
 export interface InitResult {
@@ -30,6 +34,10 @@ export async function init(options: InitOptions): Promise<InitResult> {
   const root = await findGitRoot(projectDir);
   if (!root) {
     steps.note('Not inside a git repository: run `git init` first.');
+    return { changed: steps.changed, messages: steps.messages };
+  }
+  if (options.ci === 'github') {
+    await setUpGithubWorkflow(steps, root);
     return { changed: steps.changed, messages: steps.messages };
   }
 
