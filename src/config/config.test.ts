@@ -82,6 +82,80 @@ describe('loadConfig: where the config comes from', () => {
   });
 });
 
+describe('loadConfig: configs written as code', () => {
+  const write = (name: string, text: string) => writeFileSync(join(project, name), text);
+
+  it('reads the default export of rollsafe.config.ts, types and all, with set dirs absolute', async () => {
+    write(
+      'rollsafe.config.ts',
+      [
+        "type Severity = 'off' | 'warn' | 'error';",
+        "const strict: Severity = process.env.ROLLSAFE_LENIENT ? 'warn' : 'error';",
+        "export default { rules: { 'require-guard': strict }, sets: [{ dir: 'db/migrations', framework: 'knex' as const }] };",
+        '',
+      ].join('\n'),
+    );
+    expect(await loadConfig(project)).toEqual({
+      rules: { 'require-guard': 'error' },
+      sets: [{ dir: join(project, 'db', 'migrations'), framework: 'knex' }],
+    });
+  });
+
+  it('reads module.exports of .cjs and of .js in a CommonJS package, export default of .mjs', async () => {
+    writeJson('package.json', { name: 'app' });
+    write('rollsafe.config.cjs', "module.exports = { engine: 'pglite' };\n");
+    expect(await loadConfig(project)).toEqual({ engine: 'pglite' });
+    write('rollsafe.config.js', "module.exports = { engine: 'postgres' };\n");
+    expect(await loadConfig(project)).toEqual({ engine: 'postgres' });
+    write('rollsafe.config.mjs', "export default { engine: 'pg-mem' };\n");
+    expect(await loadConfig(project)).toEqual({ engine: 'pg-mem' });
+  });
+
+  it('looks in the order json, ts, mjs, js, cjs, then package.json', async () => {
+    writeJson('package.json', { name: 'app', rollsafe: { timeouts: { migrationMs: 1 } } });
+    const order: [string, string][] = [
+      ['rollsafe.config.cjs', "module.exports = { timeouts: { migrationMs: 5 } };\n"],
+      ['rollsafe.config.js', "module.exports = { timeouts: { migrationMs: 4 } };\n"],
+      ['rollsafe.config.mjs', 'export default { timeouts: { migrationMs: 3 } };\n'],
+      ['rollsafe.config.ts', 'export default { timeouts: { migrationMs: 2 as number } };\n'],
+      ['rollsafe.config.json', '{ "timeouts": { "migrationMs": 0.5 } }'],
+    ];
+    expect((await loadConfig(project)).timeouts).toEqual({ migrationMs: 1 });
+    for (const [index, [name, text]] of order.slice(0, 4).entries()) {
+      write(name, text);
+      expect((await loadConfig(project)).timeouts).toEqual({ migrationMs: 5 - index });
+    }
+    write(...order[4]);
+    expect(await configError(loadConfig(project))).toMatch(/^rollsafe\.config\.json: timeouts\.migrationMs: /);
+  });
+
+  it('validates a code config with the same one-line errors', async () => {
+    write('rollsafe.config.ts', "export default { rules: { 'require-gaurd': 'error' } };\n");
+    expect(await configError(loadConfig(project))).toBe('rollsafe.config.ts: rules.require-gaurd: unknown rule (did you mean require-guard?)');
+  });
+
+  it('names the file and the error when the config throws on load', async () => {
+    write('rollsafe.config.ts', "const url: string | undefined = undefined;\nif (!url) throw new Error('DATABASE_URL is not set\\nset it in .env');\nexport default {};\n");
+    expect(await configError(loadConfig(project))).toBe('rollsafe.config.ts: failed to load: DATABASE_URL is not set');
+  });
+
+  it('names the file and the syntax error in one line', async () => {
+    write('rollsafe.config.ts', "export default { engine: 'pglite' ;\n");
+    expect(await configError(loadConfig(project))).toMatch(/^rollsafe\.config\.ts: failed to load: .*Expected "}" but found ";"$/);
+  });
+
+  it('refuses a code config without a default export', async () => {
+    write('rollsafe.config.mjs', "export const engine = 'pglite';\n");
+    expect(await configError(loadConfig(project))).toMatch(/^rollsafe\.config\.mjs: has no default export/);
+  });
+
+  it('loads an explicit --config path written as code', async () => {
+    mkdirSync(join(project, 'ci'));
+    write('ci/rollsafe.ts', "export default { engine: 'pglite' as const, fallback: false };\n");
+    expect(await loadConfig(project, 'ci/rollsafe.ts')).toEqual({ engine: 'pglite', fallback: false });
+  });
+});
+
 describe('loadConfig: strict validation, one line naming file, key and value', () => {
   it('names the closest rule for a misspelt rule id', async () => {
     writeJson('rollsafe.config.json', { rules: { 'require-gaurd': 'error' } });
