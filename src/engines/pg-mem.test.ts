@@ -2,7 +2,7 @@ import knexFactory from 'knex';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { diffSnapshots } from '../schema/diff.js';
 import type { Engine } from '../types.js';
-import { createPgMemEngine } from './pg-mem.js';
+import { createPgMemEngine, withRowNullTestsSpelledOut } from './pg-mem.js';
 
 const createTables = `
   create table users (id serial primary key, email varchar(20) not null, age int check (age > 0), unique (email, age));
@@ -63,6 +63,38 @@ describe('pg-mem engine workarounds', () => {
     expect(Object.values(users.foreignKeys)).toEqual([expect.objectContaining({ columns: ['org_id'], references: 'orgs', referencedColumns: ['id'] })]);
   });
 
+  it('runs bit varying columns (node-pg-migrate `type: "bit varying"`) and refuses a value that is not a bit string', async () => {
+    await engine.exec("create table blocks (id int primary key, signer_bits bit varying, votes varbit); insert into blocks values (1, '1011', '01');");
+    expect((await engine.query('select signer_bits, votes from blocks')).rows).toEqual([{ signer_bits: '1011', votes: '01' }]);
+    expect(Object.keys((await engine.snapshot()).tables.blocks.columns)).toEqual(['id', 'signer_bits', 'votes']);
+    await expect(engine.exec("insert into blocks values (2, '102', '1')")).rejects.toThrow();
+  });
+
+  it('runs every statement of a script whole (its parser reports INSERT … VALUES and UPDATE cut short)', async () => {
+    await engine.exec("create table plans (id int primary key, name text); insert into plans values (1, 'free'); update plans set name = 'basic' where id in (1); insert into plans (id, name) values (2, 'pro');");
+    expect((await engine.query('select id, name from plans order by id')).rows).toEqual([{ id: 1, name: 'basic' }, { id: 2, name: 'pro' }]);
+  });
+
+  it('runs a CHECK on a row of columns being NULL, which pg-mem reads as a cast, and enforces it as Postgres does', async () => {
+    await engine.exec('create table payouts (id int primary key, kind int, iban bytea, wallet bytea)');
+    await engine.exec('ALTER TABLE payouts ADD CONSTRAINT payouts_target CHECK (kind != 2 OR (NOT (iban, wallet) IS NULL))');
+    await engine.exec("insert into payouts values (1, 2, 'x', null), (2, 1, null, null)");
+    await expect(engine.exec('insert into payouts values (3, 2, null, null)')).rejects.toThrow();
+    expect(Object.keys((await engine.snapshot()).tables.payouts.checks)).toEqual(['payouts_target']);
+  });
+
+  it('runs length(bytea) in a CHECK (hash columns), which pg-mem lacks, counting bytes', async () => {
+    await engine.exec("create table blobs (hash bytea check (length(hash) = 2)); insert into blobs values ('\\x0102'::bytea)");
+    await expect(engine.exec("insert into blobs values ('\\x010203'::bytea)")).rejects.toThrow();
+  });
+
+  it('spells out row NULL tests column by column and leaves function calls alone', () => {
+    expect(withRowNullTestsSpelledOut('CHECK (NOT (a, "b") IS NULL)')).toBe('CHECK (NOT (a IS NULL AND "b" IS NULL))');
+    expect(withRowNullTestsSpelledOut('CHECK ((a, b) is not null)')).toBe('CHECK ((a IS NOT NULL AND b IS NOT NULL))');
+    expect(withRowNullTestsSpelledOut('CHECK (coalesce(a, b) IS NULL)')).toBe('CHECK (coalesce(a, b) IS NULL)');
+    expect(withRowNullTestsSpelledOut('CHECK ((a) IS NULL)')).toBe('CHECK ((a) IS NULL)');
+  });
+
   it("runs dollar-quoted strings (node-pg-migrate's $pga$ values), which its lexer refuses", async () => {
     await engine.exec(`CREATE TYPE "order_status" AS ENUM ($pga$pending$pga$, $pga$it's paid$pga$);`);
     expect((await engine.snapshot()).enums.order_status).toEqual(['pending', "it's paid"]);
@@ -98,6 +130,7 @@ describe('pg-mem engine', () => {
     ['drop view if exists user_emails'],
     ['create extension if not exists postgis'],
     ['create table docs (body tsvector)'],
+    [`create table events (at timestamptz default (now() at time zone 'utc'))`],
   ])('calls valid Postgres it cannot run unsupported: %s', async (sql) => {
     expect(await engine.isUnsupported(await failureOf(sql))).toBe(true);
   });

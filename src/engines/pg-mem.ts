@@ -59,11 +59,22 @@ function newDatabase(pgMem: Any): Any {
   // What real projects call and pg-mem lacks; the extensions that provide them become no-ops.
   schema.registerFunction({ name: 'gen_random_uuid', returns: DataType.uuid, implementation: () => crypto.randomUUID(), impure: true });
   schema.registerFunction({ name: 'uuid_generate_v4', returns: DataType.uuid, implementation: () => crypto.randomUUID(), impure: true });
+  // length(bytea) counts bytes (CHECKs on hashes); pg-mem has length(text) only and keeps '\\x…' input undecoded.
+  schema.registerFunction({ name: 'length', args: [DataType.bytea], returns: DataType.integer, implementation: byteaLength });
   schema.registerFunction({ name: 'version', returns: DataType.text, implementation: () => postgresVersion });
   schema.registerFunction({ name: 'current_database', returns: DataType.text, implementation: () => 'rollsafe' });
+  // Bit strings (node-pg-migrate `type: 'bit varying'`) held as text; a length modifier still goes to PGlite.
+  const isBitString = (value: unknown) => typeof value !== 'string' || /^[01]*$/.test(value);
+  schema.registerEquivalentType({ name: 'bit varying', equivalentTo: DataType.text, isValid: isBitString });
+  schema.registerEquivalentType({ name: 'varbit', equivalentTo: DataType.text, isValid: isBitString });
   db.registerExtension('uuid-ossp', () => undefined);
   db.registerExtension('pgcrypto', () => undefined);
   return db;
+}
+
+function byteaLength(bytes: Buffer): number {
+  const text = bytes.toString('latin1');
+  return /^\\x(?:[0-9a-f]{2})*$/i.test(text) ? (text.length - 2) / 2 : bytes.length;
 }
 
 function toResult(result: Any): DriverQueryResult {
@@ -96,6 +107,8 @@ const limitMessages = [
   /not implemented/i,
   /^ERROR: function .* does not exist/,
   /^type ".*" does not exist/,
+  // Postgres has AT TIME ZONE for every timestamp type; pg-mem has none.
+  /operator does not exist: .*\bAT TIME ZONE\b/,
 ];
 
 /** True when pg-mem cannot run a statement that real Postgres accepts. */
@@ -130,6 +143,7 @@ function runStatement(db: Any, sql: string): Any {
   }
   refuseDuplicateConstraint(db, sql);
   sql = withReferencedColumns(db, sql);
+  sql = withRowNullTestsSpelledOut(sql);
   try {
     return db.public.query(sql);
   } catch (error) {
@@ -145,7 +159,9 @@ function splitForPgMem(sql: string): string[] {
   const require = createRequire(createRequire(import.meta.url).resolve('pg-mem'));
   const { parse } = require('pgsql-ast-parser') as { parse(sql: string, options: { locationTracking: boolean }): { _location?: { start: number; end: number } }[] };
   try {
-    return parse(sql, { locationTracking: true }).map((statement) => sql.slice(statement._location!.start, statement._location!.end));
+    // Its end offsets stop short (`values (1` , `update t set`), so each statement runs up to where the next starts.
+    const starts = parse(sql, { locationTracking: true }).map((statement) => statement._location!.start);
+    return starts.map((start, index) => sql.slice(start, starts[index + 1] ?? sql.length).replace(/[\s;]+$/, ''));
   } catch {
     return [sql];
   }
@@ -200,6 +216,24 @@ function withReferencedColumns(db: Any, sql: string): string {
 }
 
 const dollarQuoted = /\$([A-Za-z_]\w*)?\$([\s\S]*?)\$\1\$/g;
+
+// A parenthesised list of two or more plain column names tested for NULL, with the word before it.
+const rowNullTest = /(\b[A-Za-z_]\w*\s*)?\(\s*((?:"[^"]+"|[A-Za-z_]\w*)(?:\s*,\s*(?:"[^"]+"|[A-Za-z_]\w*))+)\s*\)\s+is\s+(not\s+)?null\b/gi;
+const wordsBeforeAnExpression = new Set(['not', 'and', 'or', 'check', 'when', 'then', 'else', 'where', 'on', 'select', 'return']);
+
+/**
+ * pg-mem reads `(a, b) IS NULL` as a cast and fails; Postgres means "every field is NULL" (IS NOT
+ * NULL: none is), which is the same as testing each column.
+ */
+export function withRowNullTestsSpelledOut(sql: string): string {
+  if (!/\)\s+is\s+(not\s+)?null/i.test(sql)) return sql;
+  return sql.replace(rowNullTest, (whole, before: string | undefined, list: string, not: string | undefined) => {
+    // `coalesce(a, b) IS NULL` is a function call, not a row.
+    if (before && !wordsBeforeAnExpression.has(before.trim().toLowerCase())) return whole;
+    const test = not ? 'IS NOT NULL' : 'IS NULL';
+    return (before ?? '') + '(' + list.split(',').map((column) => `${column.trim()} ${test}`).join(' AND ') + ')';
+  });
+}
 
 /**
  * pg-mem's lexer has no dollar-quoted strings (node-pg-migrate quotes every value as $pga$…$pga$,
