@@ -6,6 +6,7 @@ import noEmptyDown from './no-empty-down.js';
 import requireDown from './require-down.js';
 import requireGuard from './require-guard.js';
 import roundTrip from './round-trip.js';
+import sandboxViolation from './sandbox-violation.js';
 import upRuns from './up-runs.js';
 
 /** Every rule rollsafe knows, in the order findings of one line are listed. */
@@ -17,6 +18,7 @@ export const allRules: Rule[] = [
   idempotentUp,
   idempotentDown,
   roundTrip,
+  sandboxViolation,
   engineUnsupported,
 ] as Rule[];
 

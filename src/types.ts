@@ -202,6 +202,21 @@ export interface ProtocolResult {
   downChanges?: SchemaChange[];
   /** up after down left a different schema than the first up. */
   upAfterDownChanges?: SchemaChange[];
+  /** Connections the migration tried to open itself, which the worker's sandbox refused. */
+  sandboxViolations?: SandboxViolation[];
+}
+
+/** One outbound connection the sandbox refused: where to, how, and the migration line that asked. */
+export interface SandboxViolation {
+  /** Host name or address, or the socket path of a local (IPC) connection. */
+  host: string;
+  port?: number;
+  /** The call that was refused, e.g. `net.connect`, `tls.connect`. */
+  via: string;
+  /** The first stack frame in a migration file. */
+  loc?: SourceLocation;
+  /** What was running: loading the file, or a protocol step. */
+  during?: ProtocolStepName | 'load';
 }
 
 // ---------------------------------------------------------------- judge & report

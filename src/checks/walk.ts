@@ -7,6 +7,7 @@ import { importMigration, MigrationLoadError, requireFromProject } from '../load
 import type { Engine, EngineName, MigrationFile, MigrationRunner, MigrationSet, ProtocolResult, ProtocolStepName } from '../types.js';
 import { runProtocol } from './protocol.js';
 import { ReplayCache } from './replay-cache.js';
+import type { Sandbox } from './sandbox.js';
 
 export interface CheckTarget {
   migration: MigrationFile;
@@ -45,6 +46,7 @@ export async function walkSet(
   input: WalkInput,
   tell: (event: WalkEvent) => void,
   downs?: Promise<Record<string, boolean>>,
+  sandbox?: Sandbox,
 ): Promise<void> {
   const { set } = input;
   const adapter = await loadAdapter(set.framework);
@@ -92,8 +94,10 @@ export async function walkSet(
       migration: target.migration,
       hasDown: target.hasDown,
       applied: state.applied,
-      onProgress: (event) =>
-        tell('step' in event ? { type: 'step', path, step: event.step } : { type: 'replay', path, replaying: event.replaying.id }),
+      onProgress: (event) => {
+        if (sandbox) sandbox.during = 'step' in event ? event.step : undefined;
+        tell('step' in event ? { type: 'step', path, step: event.step } : { type: 'replay', path, replaying: event.replaying.id });
+      },
     });
     state.applied = applied;
     return { result: checkedFirstOn ? { ...result, checkedFirstOn } : result, engineIndependent: Boolean(replayFailedToLoad) };
@@ -109,10 +113,12 @@ export async function walkSet(
       // Booting the engine is not the migration's time; loading it is (a top-level loop hangs here).
       await stateOf(input.engine);
       tell({ type: 'start', path, engine: input.engine });
+      sandbox?.takeViolations();
+      if (sandbox) sandbox.during = 'load';
       // Only code migrations are modules; SQL files are read by their runner.
       const loadError = isModule(path) ? await loadErrorOf(importOnce, path) : undefined;
       if (loadError) {
-        tell({ type: 'result', path, result: { engine: input.engine, steps: [], loadError } });
+        tell({ type: 'result', path, result: withViolations({ engine: input.engine, steps: [], loadError }, target.migration, sandbox) });
         continue;
       }
       const first = await checkOn(input.engine, target);
@@ -122,7 +128,7 @@ export async function walkSet(
         await stateOf('pglite');
         result = (await checkOn('pglite', target, 'pg-mem')).result;
       }
-      tell({ type: 'result', path, result });
+      tell({ type: 'result', path, result: withViolations(result, target.migration, sandbox) });
     }
   } finally {
     for (const { engine, runner, replayCache } of engines.values()) {
@@ -156,6 +162,24 @@ async function loadErrorOf(
     if (error instanceof MigrationLoadError) return { message: error.message, ...(error.loc ? { loc: error.loc } : {}) };
     return { message: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/**
+ * The target's own refused connections, once per line (the first step that made it): those located in another migration's file came
+ * from replaying it and belong to that file's own check.
+ */
+function withViolations(result: ProtocolResult, migration: MigrationFile, sandbox: Sandbox | undefined): ProtocolResult {
+  if (!sandbox) return result;
+  const own = [migration.path, migration.downPath];
+  const seen = new Set<string>();
+  const violations = sandbox.takeViolations().filter((v) => {
+    if (v.loc && !own.includes(v.loc.file)) return false;
+    const key = `${v.host}:${v.port}:${v.loc?.file}:${v.loc?.line}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return violations.length > 0 ? { ...result, sandboxViolations: violations } : result;
 }
 
 function inSetOrder(set: MigrationSet, targets: CheckTarget[]): CheckTarget[] {

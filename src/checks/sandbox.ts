@@ -1,0 +1,124 @@
+// The worker's sandbox: migrations are user code run at commit time, so they must never reach a real
+// database by accident. Credentials leave the environment and every outbound socket (net, tls, and
+// so http, https and fetch, which open theirs through net) fails at once unless the engine needs it.
+import net from 'node:net';
+import tls from 'node:tls';
+import { captureCallSites, siteIn } from '../load/index.js';
+import type { SandboxViolation } from '../types.js';
+
+/** A host and port the engine itself connects to (the postgres engine's server). */
+export interface AllowedEndpoint {
+  host: string;
+  port: number;
+}
+
+/** Names of variables that hold database URLs or credentials. */
+const credentialName = /^(DATABASE_URL|[A-Z0-9_]+_DATABASE_URL|PG[A-Z0-9_]*|POSTGRES_[A-Z0-9_]*|MYSQL_[A-Z0-9_]*|REDIS_URL)$/;
+/** Values that are a database URL whatever the variable is called. */
+const databaseUrlValue = /^\s*(postgres|postgresql|mysql|mariadb|redis|rediss|mongodb|mongodb\+srv):\/\//i;
+
+/** Removes database URLs and credentials from `env` (the worker's copy); returns the names removed. */
+export function scrubEnvironment(env: NodeJS.ProcessEnv): string[] {
+  const removed: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (credentialName.test(name) || (value !== undefined && databaseUrlValue.test(value))) {
+      delete env[name];
+      removed.push(name);
+    }
+  }
+  return removed;
+}
+
+/** The endpoints a database URL names: its host and port (Postgres's 5432 by default), and a `?host=` override. */
+export function endpointsOf(databaseUrl: string): AllowedEndpoint[] {
+  const url = new URL(databaseUrl);
+  const port = Number(url.port || 5432);
+  const hosts = [decodeURIComponent(url.hostname) || 'localhost'];
+  const override = url.searchParams.get('host');
+  if (override) hosts.push(override);
+  return hosts.map((host) => ({ host: host.replace(/^\[(.*)\]$/, '$1'), port }));
+}
+
+export interface Sandbox {
+  /** What the migrations are doing now ('load', 'up'…), recorded with each blocked attempt. */
+  during: SandboxViolation['during'];
+  /** The blocked attempts since the last call, oldest first. */
+  takeViolations(): SandboxViolation[];
+}
+
+let installed: (Sandbox & { allowed: AllowedEndpoint[]; files: Set<string> }) | undefined;
+
+/**
+ * Scrubs the environment and blocks outbound sockets for the rest of this thread's life. `files` are
+ * the migration files: a blocked attempt is located at the first stack frame in one of them.
+ */
+export function installSandbox(options: { allowed: AllowedEndpoint[]; files: string[] }): Sandbox {
+  scrubEnvironment(process.env);
+  if (installed) {
+    installed.allowed = options.allowed;
+    installed.files = new Set(options.files);
+    return installed;
+  }
+  let violations: SandboxViolation[] = [];
+  const sandbox = {
+    allowed: options.allowed,
+    files: new Set(options.files),
+    during: undefined as SandboxViolation['during'],
+    takeViolations() {
+      const taken = violations;
+      violations = [];
+      return taken;
+    },
+  };
+  installed = sandbox;
+
+  const connect = net.Socket.prototype.connect;
+  // One patch covers net.connect, net.createConnection, tls.connect and every client built on them.
+  net.Socket.prototype.connect = function sandboxedConnect(this: net.Socket, ...args: unknown[]) {
+    const target = targetOf(args);
+    if (isLoaderPipe(target) || (target.port !== undefined && sandbox.allowed.some((a) => a.port === target.port && sameHost(a.host, target.host)))) {
+      return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+    }
+    const via = this instanceof tls.TLSSocket ? 'tls.connect' : 'net.connect';
+    const sites = captureCallSites();
+    const loc = [...sandbox.files].map((file) => siteIn(sites, file)).find(Boolean);
+    violations.push({ host: target.host, ...(target.port !== undefined ? { port: target.port } : {}), via, ...(loc ? { loc } : {}), ...(sandbox.during ? { during: sandbox.during } : {}) });
+    const where = target.port !== undefined ? `${target.host}:${target.port}` : target.host;
+    const error = Object.assign(new Error(`connect ECONNREFUSED ${where} (blocked by rollsafe's sandbox: migrations may only use the connection rollsafe gives them)`), {
+      code: 'ECONNREFUSED',
+      errno: -111,
+      syscall: 'connect',
+      address: target.host,
+      ...(target.port !== undefined ? { port: target.port } : {}),
+    });
+    // Refused as a real server refuses: an 'error' event on the next tick, which pg and http turn into a rejection.
+    process.nextTick(() => this.destroy(error));
+    return this;
+  } as typeof net.Socket.prototype.connect;
+  return sandbox;
+}
+
+/** Host and port from any of Socket#connect's call shapes (options, port/host, IPC path, net's normalized array). */
+function targetOf(args: unknown[]): { host: string; port?: number } {
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+  if (first && typeof first === 'object') {
+    const options = first as { host?: string; port?: number | string; path?: string };
+    if (options.path) return { host: options.path };
+    return { host: options.host ?? 'localhost', port: Number(options.port) };
+  }
+  if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) {
+    return { host: typeof args[1] === 'string' ? args[1] : 'localhost', port: Number(first) };
+  }
+  return { host: String(first) };
+}
+
+/** tsx, which loads TS migrations, talks to its parent process through a pipe of its own. */
+function isLoaderPipe(target: { host: string; port?: number }): boolean {
+  return target.port === undefined && /[\\/]tsx-[^\\/]*[\\/]\d+\.pipe$/.test(target.host);
+}
+
+const loopbackNames = new Set(['localhost', '127.0.0.1', '::1']);
+
+function sameHost(a: string, b: string): boolean {
+  return a === b || (loopbackNames.has(a) && loopbackNames.has(b));
+}
