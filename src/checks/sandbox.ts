@@ -76,12 +76,14 @@ export function installSandbox(options: { allowed: AllowedEndpoint[]; files: str
   // One patch covers net.connect, net.createConnection, tls.connect and every client built on them.
   net.Socket.prototype.connect = function sandboxedConnect(this: net.Socket, ...args: unknown[]) {
     const target = targetOf(args);
-    if (isLoaderPipe(target) || (target.port !== undefined && sandbox.allowed.some((a) => a.port === target.port && sameHost(a.host, target.host)))) {
-      return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
-    }
-    const via = this instanceof tls.TLSSocket ? 'tls.connect' : 'net.connect';
+    if (isLoaderPipe(target)) return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+    const allowed = target.port !== undefined && sandbox.allowed.some((a) => a.port === target.port && sameHost(a.host, target.host));
+    // Stack walks cost: only on the allowed endpoint (which a migration's own client may aim at too) and on a refusal.
     const sites = captureCallSites();
     const loc = [...sandbox.files].map((file) => siteIn(sites, file)).find(Boolean);
+    // The engine's server, reached by the engine or its framework (no migration line on the stack), not by a migration's own client.
+    if (allowed && !loc) return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+    const via = this instanceof tls.TLSSocket ? 'tls.connect' : 'net.connect';
     violations.push({ host: target.host, ...(target.port !== undefined ? { port: target.port } : {}), via, ...(loc ? { loc } : {}), ...(sandbox.during ? { during: sandbox.during } : {}) });
     const where = target.port !== undefined ? `${target.host}:${target.port}` : target.host;
     const error = Object.assign(new Error(`connect ECONNREFUSED ${where} (blocked by rollsafe's sandbox: migrations may only use the connection rollsafe gives them)`), {
