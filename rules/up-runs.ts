@@ -14,6 +14,8 @@ export default defineRule({
   check({ model, result, report }) {
     const step = result?.steps.find((s) => s.step === 'up');
     if (!step || step.ok || step.error?.unsupported) return;
+    // A connection the sandbox refused is sandbox-violation's finding, not a second one here.
+    if (result?.sandboxViolations?.some((violation) => violation.loc && violation.loc.line === step.error?.loc?.line)) return;
     report({ messageId: 'fails', data: { error: step.error?.message ?? 'unknown error' }, loc: step.error?.loc ?? model.up });
   },
 });

@@ -47,7 +47,8 @@ function dynamicVerdicts(results: { filePath: string; messages: { ruleId: string
 
 describe('pg-mem alone versus pg-mem confirmed on PGlite', () => {
   const sets = fixtureSets();
-  it.skipIf(sets.length === 0)('differ only where a known pg-mem divergence says so', async () => {
+  // Every fixture set twice, PGlite included: minutes on a loaded 2-core machine.
+  it.skipIf(sets.length === 0)('differ only where a known pg-mem divergence says so', { timeout: 900_000 }, async () => {
     const divergences: string[] = [];
     for (const set of sets) {
       const paths = set.files.filter((file) => !file.endsWith('.down.sql'));
