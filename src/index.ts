@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { loadConfig, type RollsafeConfig } from './config/index.js';
 import { buildSet, discoverSets, setForLooseFile } from './discover/index.js';
+import { isIgnored } from './discover/ignore.js';
 import { loadAdapter } from './frameworks/index.js';
 import { judge } from './judge.js';
 import type { Rule } from './rule.js';
@@ -189,7 +190,9 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
     for (const target of staged?.targets ?? []) {
       if (!targets.some((t) => t.migration.path === target.migration.path)) targets.push(target);
     }
-    const results = await analyseRunJudge(targets, options, config, allRules);
+    // Ignored migrations are still replayed as history; they are only never reported on.
+    const reported = targets.filter((t) => !isIgnored(t.migration.path, options.cwd, config.ignore));
+    const results = await analyseRunJudge(reported, options, config, allRules);
     for (const path of unknown) results.push(notAMigration(path));
     if (staged) mapBackToOriginals(results, staged.copies);
     return { results: results.sort((a, b) => a.filePath.localeCompare(b.filePath)), rules: allRules };
