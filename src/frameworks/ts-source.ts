@@ -2,7 +2,8 @@
 // up/down, place nodes in the file, and tell which existence checks a node runs under.
 import { Node, Project, SyntaxKind, ts } from 'ts-morph';
 import type { CallExpression, Expression, SourceFile } from 'ts-morph';
-import type { SourceLocation } from '../types.js';
+import { parseDirectives } from '../directives.js';
+import type { Directive, FrameworkName, MigrationModel, SourceLocation } from '../types.js';
 
 let project: Project | undefined;
 
@@ -432,4 +433,21 @@ export async function analyseEmbeddedSql(
   const { analyseSql } = await import('../sql/index.js');
   const analysis = await analyseSql(sql.text, { file, direction, baseLine: sql.line, baseColumn: sql.column });
   return { operations: analysis.operations, transactional: analysis.transactional };
+}
+
+/**
+ * A JS/TS migration read for analysis: its syntax tree and directives, or, when it does not parse,
+ * the model that reports the parse error alone (nothing else in it could be trusted).
+ */
+export function readMigrationSource(
+  source: string,
+  file: string,
+  framework: FrameworkName,
+): { sourceFile: SourceFile; directives: Directive[]; unparsable?: undefined } | { unparsable: MigrationModel } {
+  const directives = parseDirectives(source, file, 'js');
+  const sourceFile = parseSource(file, source);
+  const parseError = syntaxError(sourceFile, file);
+  if (!parseError) return { sourceFile, directives };
+  const loc = { file, line: 1, column: 1 };
+  return { unparsable: { file, framework, down: { status: 'present', empty: false, loc }, transactional: true, operations: [], directives, parseError } };
 }

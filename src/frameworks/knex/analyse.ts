@@ -2,7 +2,6 @@
 // whether each call is guarded against a second run.
 import { Node } from 'ts-morph';
 import type { CallExpression } from 'ts-morph';
-import { parseDirectives } from '../../directives.js';
 import type { Direction, DownModel, MigrationModel, Operation, SourceLocation } from '../../types.js';
 import {
   analyseEmbeddedSql,
@@ -15,9 +14,8 @@ import {
   byPosition,
   locationOf,
   parameterName,
-  parseSource,
   resolveValue,
-  syntaxError,
+  readMigrationSource,
   unwrap,
 } from '../ts-source.js';
 import type { ExistenceCheck, ExportedMember, FunctionNode, GuardCondition } from '../ts-source.js';
@@ -325,14 +323,9 @@ function downModel(file: string, down: ExportedMember | undefined): DownModel {
 
 /** The static model of one knex migration file, read from its source without running it. */
 export async function analyseKnexSource(source: string, file: string): Promise<MigrationModel> {
-  const directives = parseDirectives(source, file, 'js');
-  const sourceFile = parseSource(file, source);
-  const parseError = syntaxError(sourceFile, file);
-  if (parseError) {
-    // Nothing below can be trusted: report the parse error alone.
-    const loc = { file, line: 1, column: 1 };
-    return { file, framework: 'knex', down: { status: 'present', empty: false, loc }, transactional: true, operations: [], directives, parseError };
-  }
+  const read = readMigrationSource(source, file, 'knex');
+  if (read.unparsable) return read.unparsable;
+  const { sourceFile, directives } = read;
   const exported = findExports(sourceFile, ['up', 'down', 'config']);
   const up = exported.get('up');
   const down = exported.get('down');

@@ -12,9 +12,8 @@ import {
   literalString,
   locationOf,
   parameterName,
-  parseSource,
   resolveValue,
-  syntaxError,
+  readMigrationSource,
   unwrap,
 } from '../ts-source.js';
 import type { ExportedMember, FunctionNode } from '../ts-source.js';
@@ -270,13 +269,9 @@ function downModel(file: string, up: Reader | undefined, down: ExportedMember | 
 
 /** The static model of one node-pg-migrate migration written in JS or TS. */
 export async function analyseNodePgMigrateSource(source: string, file: string): Promise<MigrationModel> {
-  const directives = parseDirectives(source, file, 'js');
-  const sourceFile = parseSource(file, source);
-  const parseError = syntaxError(sourceFile, file);
-  if (parseError) {
-    const loc = { file, line: 1, column: 1 };
-    return { file, framework: 'node-pg-migrate', down: { status: 'present', empty: false, loc }, transactional: true, operations: [], directives, parseError };
-  }
+  const read = readMigrationSource(source, file, 'node-pg-migrate');
+  if (read.unparsable) return read.unparsable;
+  const { sourceFile, directives } = read;
   const exported = findExports(sourceFile, ['up', 'down']);
   const up = exported.get('up');
   const down = exported.get('down');
