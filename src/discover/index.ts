@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadAdapter } from '../frameworks/index.js';
 import type { FrameworkName, MigrationSet } from '../types.js';
+import { frameworkFromText, frameworksFromPackages } from './signatures.js';
 
 /** The part of the configuration discovery needs: sets listed by the user, resolved to absolute dirs. */
 export interface SetsConfig {
@@ -9,7 +10,15 @@ export interface SetsConfig {
 }
 
 /** Folders where projects conventionally keep migrations, nearest first. */
-const conventionalDirs = ['migrations', 'db/migrations', 'database/migrations', 'src/migrations', 'src/db/migrations'];
+const conventionalDirs = [
+  'migrations',
+  'db/migrations',
+  'database/migrations',
+  'src/migrations',
+  'src/migration',
+  'src/db/migrations',
+  'src/database/migrations',
+];
 
 const codeExtensions = /\.(?:[cm]?js|[cm]?ts)$/;
 
@@ -32,9 +41,9 @@ function readPackageJson(projectDir: string): Record<string, any> | undefined {
   }
 }
 
-function dependsOn(projectDir: string, name: string): boolean {
+function dependencies(projectDir: string): Set<string> {
   const pkg = readPackageJson(projectDir);
-  return Boolean(pkg?.dependencies?.[name] ?? pkg?.devDependencies?.[name]);
+  return new Set([...Object.keys(pkg?.dependencies ?? {}), ...Object.keys(pkg?.devDependencies ?? {})]);
 }
 
 /** knex keeps its folder in knexfile's `migrations.directory`; read it without running the knexfile. */
@@ -64,15 +73,13 @@ export function detectFramework(dir: string, projectDir = findProjectDir(dir)): 
   if (sqlFiles.some((name) => /--\s*migrate:up/.test(readFileSync(join(dir, name), 'utf8')))) return 'dbmate';
   const codeFiles = names.filter((name) => codeExtensions.test(name) && !name.endsWith('.d.ts'));
   if (codeFiles.length === 0) return undefined;
-  const usesPgm = dependsOn(projectDir, 'node-pg-migrate');
-  const usesKnex = dependsOn(projectDir, 'knex');
-  if (usesPgm && !usesKnex) return 'node-pg-migrate';
-  if (usesKnex && !usesPgm) return 'knex';
-  // Both or neither declared: the migrations' own text decides.
-  const sample = codeFiles.slice(0, 5).map((name) => readFileSync(join(dir, name), 'utf8')).join('\n');
-  if (/\bpgm\.|MigrationBuilder/.test(sample)) return 'node-pg-migrate';
-  if (/\bknex\b|Knex/.test(sample)) return 'knex';
-  return undefined;
+  // The files' own text decides first: a project may depend on several frameworks (an ORM for the
+  // app, knex for scripts), but a migration names the API it drives.
+  const sample = codeFiles.slice(0, 5).map((name) => readFileSync(join(dir, name), 'utf8'));
+  const fromText = frameworkFromText(sample);
+  if (fromText) return fromText;
+  const declared = frameworksFromPackages(dependencies(projectDir));
+  return declared.length === 1 ? declared[0] : undefined;
 }
 
 /** A set from one folder, its migrations listed and ordered by the framework's adapter. */
