@@ -18,14 +18,19 @@ import { lintCase, type TestFramework } from './rule-tester.js';
 
 const rulesDir = join(import.meta.dirname, '..', 'rules');
 
-const frameworks: TestFramework[] = ['knex', 'node-pg-migrate', 'golang-migrate', 'dbmate'];
-
 const defaultFileName: Record<TestFramework, string> = {
   knex: '20240101120000_example.ts',
   'node-pg-migrate': '1700000000000_example.ts',
   'golang-migrate': '001_example.up.sql',
   dbmate: '20240101120000_example.sql',
+  typeorm: '1700000000000-Example.ts',
+  kysely: '2024_01_01_120000_example.ts',
+  sequelize: '20240101120000-example.js',
+  'mikro-orm': 'Migration20240101120000.ts',
+  alembic: 'versions/20240101_example.py',
 };
+
+const frameworks = Object.keys(defaultFileName) as TestFramework[];
 
 interface DocExample {
   framework: TestFramework;

@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { allRules } from '../rules/index.js';
 import { lint, type LintOptions } from '../src/index.js';
 import type { Rule } from '../src/rule.js';
-import type { FileResult, Finding } from '../src/types.js';
+import type { FileResult, Finding, FrameworkName } from '../src/types.js';
 
-export type TestFramework = 'knex' | 'node-pg-migrate' | 'golang-migrate' | 'dbmate';
+export type TestFramework = FrameworkName;
 
 export interface RuleTestCase {
   name?: string;
@@ -59,6 +59,10 @@ const caseTimeoutMs = 60_000;
 const frameworkPackage: Partial<Record<TestFramework, string>> = {
   knex: 'knex',
   'node-pg-migrate': 'node-pg-migrate',
+  typeorm: 'typeorm',
+  kysely: 'kysely',
+  sequelize: 'sequelize',
+  'mikro-orm': '@mikro-orm/migrations',
 };
 
 /** A finding with the base name of the file it sits in. */
