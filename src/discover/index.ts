@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadAdapter } from '../frameworks/index.js';
 import type { FrameworkName, MigrationSet } from '../types.js';
 import { frameworkFromText, frameworksFromPackages } from './signatures.js';
+import { workspacePackages } from './workspaces.js';
 
 /** The part of the configuration discovery needs: sets listed by the user, resolved to absolute dirs. */
 export interface SetsConfig {
@@ -90,13 +91,24 @@ export async function buildSet(dir: string, framework: FrameworkName): Promise<M
 
 /**
  * The migration sets of a project: those the config lists, or else the conventional folders
- * (knexfile's directory, migrations/, db/migrations/ …) of the project at `cwd`.
+ * (knexfile's directory, migrations/, db/migrations/ …) of the project at `cwd` and of each of its
+ * workspace packages.
  */
 export async function discoverSets(cwd: string, config: SetsConfig = {}): Promise<MigrationSet[]> {
   if (config.sets?.length) {
     return Promise.all(config.sets.map((set) => buildSet(resolve(cwd, set.dir), set.framework)));
   }
-  const projectDir = findProjectDir(cwd);
+  const rootDir = findProjectDir(cwd);
+  // A monorepo's packages each keep their own set and history, resolved from their own package.json.
+  const sets: MigrationSet[] = [];
+  for (const projectDir of [rootDir, ...workspacePackages(rootDir)]) {
+    sets.push(...(await conventionalSets(projectDir)));
+  }
+  return sets;
+}
+
+/** The sets in one package's conventional folders (knexfile's directory, migrations/, …). */
+async function conventionalSets(projectDir: string): Promise<MigrationSet[]> {
   const candidates = new Set<string>();
   const knexDir = knexfileDirectory(projectDir);
   if (knexDir) candidates.add(knexDir);
