@@ -1,0 +1,19 @@
+import { readFile } from 'node:fs/promises';
+import type { FrameworkAdapter } from '../adapter.js';
+import { claimsTypeormMigration, listTypeormMigrations } from './discover.js';
+
+/** TypeORM: migrations are classes with up/down(queryRunner), named with a trailing timestamp. */
+export const typeormAdapter: FrameworkAdapter = {
+  name: 'typeorm',
+  listMigrations: listTypeormMigrations,
+  claims: claimsTypeormMigration,
+  async analyse(migration) {
+    // ts-morph loads only when a TypeORM migration is actually read.
+    const { analyseTypeormSource } = await import('./analyse.js');
+    return analyseTypeormSource(await readFile(migration.path, 'utf8'), migration.path);
+  },
+  async createRunner(context) {
+    const { createTypeormRunner } = await import('./run.js');
+    return createTypeormRunner(context);
+  },
+};

@@ -1,0 +1,155 @@
+// Runs TypeORM migrations on an engine with the user's own TypeORM, as MigrationExecutor does: a
+// DataSource on the engine's pg driver, one QueryRunner per migration, up in a transaction unless
+// the class sets `transaction = false`. The bookkeeping table is left out: it is not the migration's.
+import { captureCallSites, firstParagraph, frameIn, siteIn } from '../../load/index.js';
+import { MigrationRunError, type Direction, type MigrationFile, type MigrationRunner } from '../../types.js';
+import type { RunnerContext } from '../adapter.js';
+
+// The call stack of the migration's `queryRunner.*` call that a failure came out of.
+const issuedAt = Symbol('rollsafe.issuedAt');
+
+interface QueryRunner {
+  manager: object;
+  isTransactionActive: boolean;
+  connect(): Promise<unknown>;
+  beforeMigration(): Promise<void>;
+  afterMigration(): Promise<void>;
+  startTransaction(): Promise<void>;
+  commitTransaction(): Promise<void>;
+  rollbackTransaction(): Promise<void>;
+  release(): Promise<void>;
+}
+
+interface DataSource {
+  isInitialized: boolean;
+  initialize(): Promise<unknown>;
+  destroy(): Promise<void>;
+  createQueryRunner(): QueryRunner;
+}
+
+type DataSourceClass = new (options: Record<string, unknown>) => DataSource;
+
+interface MigrationInstance {
+  name?: string;
+  transaction?: boolean;
+  up?: (queryRunner: unknown) => Promise<unknown>;
+  down?: (queryRunner: unknown) => Promise<unknown>;
+}
+
+type MigrationClass = (new () => MigrationInstance) & { name: string };
+
+export async function createTypeormRunner(context: RunnerContext): Promise<MigrationRunner> {
+  const typeorm = await context.requireFromProject<{ DataSource: DataSourceClass }>('typeorm');
+  // PostgresConnectionOptions.driver: the `pg` module TypeORM would otherwise require itself.
+  const dataSource = new typeorm.DataSource({ type: 'postgres', driver: context.engine.pgDriver(), logging: false, migrations: [] });
+  let initializing: Promise<unknown> | undefined;
+
+  async function ready(): Promise<void> {
+    try {
+      await (initializing ??= dataSource.initialize());
+    } catch (error) {
+      // TypeORM asks the server for its version, database and schema on connect: an engine that cannot answer is the engine's limit.
+      initializing = undefined;
+      const message = `TypeORM could not connect to ${context.engine.name}: ${firstParagraph(messageOf(error))}`;
+      throw new MigrationRunError(message, undefined, undefined, context.engine.name === 'pg-mem' || (await unsupported(error, context)));
+    }
+  }
+
+  return {
+    async run(migration: MigrationFile, direction: Direction): Promise<void> {
+      const instance = new (migrationClassOf(await context.importMigration(migration.path), migration.id))();
+      const action = instance[direction];
+      if (typeof action !== 'function') throw new MigrationRunError(`the migration class has no ${direction} method`);
+      await ready();
+      // up: MigrationExecutor's per-migration transaction unless `transaction = false`. TypeORM reverts in a
+      // transaction unless migrationsTransactionMode is 'none'; a class opting out is taken to run where that holds.
+      const transactional = instance.transaction !== false;
+      const queryRunner = dataSource.createQueryRunner();
+      try {
+        if (transactional) {
+          await queryRunner.beforeMigration();
+          await queryRunner.startTransaction();
+        }
+        await action.call(instance, traced(queryRunner));
+        if (transactional) {
+          await queryRunner.commitTransaction();
+          await queryRunner.afterMigration();
+        }
+      } catch (error) {
+        if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
+        throw await runError(error, migration.path, context);
+      } finally {
+        await queryRunner.release().catch(() => undefined);
+      }
+    },
+    async close(): Promise<void> {
+      if (dataSource.isInitialized) await dataSource.destroy();
+    },
+  };
+}
+
+/**
+ * The migration class a file exports, as TypeORM's importClassesFromDirectories takes every
+ * exported function: the one whose name (`name` property or class name) is the id, else the first.
+ */
+function migrationClassOf(loaded: Record<string, unknown>, id: string): MigrationClass {
+  const classes = Object.values(loaded).filter(
+    (value): value is MigrationClass => typeof value === 'function' && typeof (value as { prototype?: { up?: unknown } }).prototype?.up === 'function',
+  );
+  if (classes.length === 0) throw new MigrationRunError('the file exports no migration class (a class with up and down methods)');
+  return classes.find((candidate) => candidate.name === id || new candidate().name === id) ?? classes[0];
+}
+
+/** The QueryRunner the migration gets: each call it makes remembers its line, for the failure it may raise. */
+function traced<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property, object);
+      if (property === 'manager' && typeof value === 'object' && value !== null) return traced(value);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      return (...args: unknown[]) => {
+        const sites = captureCallSites();
+        const tag = (error: unknown) => {
+          if (typeof error === 'object' && error !== null && !(issuedAt in error)) {
+            Object.defineProperty(error, issuedAt, { value: sites });
+          }
+          return error;
+        };
+        let result: unknown;
+        try {
+          // TypeORM's own inner calls go to the real object: only the migration's calls are traced.
+          result = (value as (...a: unknown[]) => unknown).apply(object, args);
+        } catch (error) {
+          throw tag(error);
+        }
+        if (result instanceof Promise) return result.catch((error: unknown) => Promise.reject(tag(error)));
+        return result;
+      };
+    },
+  });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The engine's verdict on the error or, for TypeORM's QueryFailedError, on the driver's error inside it. */
+async function unsupported(error: unknown, context: RunnerContext): Promise<boolean> {
+  const driverError = (error as { driverError?: unknown } | undefined)?.driverError;
+  return (await context.engine.isUnsupported(error)) || (driverError !== undefined && (await context.engine.isUnsupported(driverError)));
+}
+
+async function runError(error: unknown, file: string, context: RunnerContext): Promise<MigrationRunError> {
+  if (error instanceof MigrationRunError) return error;
+  const err = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as Error & {
+    [issuedAt]?: NodeJS.CallSite[];
+    query?: string;
+  };
+  const loc = siteIn(err[issuedAt] ?? [], file) ?? frameIn(err.stack ?? '', file);
+  return new MigrationRunError(
+    firstParagraph(messageOf(error)),
+    loc,
+    typeof err.query === 'string' ? err.query : undefined,
+    await unsupported(error, context),
+  );
+}
