@@ -56,7 +56,10 @@ export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
       const recorded = cache?.statementsOf(position);
       if (recorded) {
         try {
-          for (const statement of recorded) await engine.query(statement.sql, statement.params);
+          for (const statement of recorded) {
+            if (engine.replay) await engine.replay(statement);
+            else await engine.query(statement.sql, statement.params);
+          }
           continue;
         } catch {
           // The recording no longer holds (an imported helper changed, say): start over through the framework.

@@ -24,6 +24,7 @@ describe('ReplayCache', () => {
     first.record(0, [
       { sql: 'BEGIN;' },
       { sql: 'select * from information_schema.tables where table_name = $1', params: ['users'] },
+      { sql: 'select version();' },
       { sql: 'create table users (id serial primary key)' },
       { sql: 'COMMIT;' },
     ]);

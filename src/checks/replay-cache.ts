@@ -12,7 +12,8 @@ interface CacheFile {
   entries: { key: string; statements: LoggedStatement[] }[];
 }
 
-const formatVersion = 1;
+// 2: statements carry the engine's prepared form (pg-mem's parsed statements).
+const formatVersion = 2;
 
 function cacheDirOf(projectDir: string): string {
   const modules = join(projectDir, 'node_modules');
@@ -92,9 +93,17 @@ export class ReplayCache {
   }
 }
 
-/** Existence checks (knex's hasTable, hasColumn) read the catalogs and change nothing: no need to replay them. */
+/**
+ * Existence checks (knex's hasTable, hasColumn) read the catalogs and change nothing, nor do the
+ * server probes frameworks send on connect (`select version()`): no need to replay them.
+ */
 function isCatalogRead(sql: string): boolean {
-  return /^\s*select\b[\s\S]*\bfrom\s+"?(information_schema|pg_catalog)"?\./i.test(sql) && !/\b(nextval|setval|set_config)\s*\(/i.test(sql);
+  if (/\b(nextval|setval|set_config)\s*\(/i.test(sql)) return false;
+  return (
+    /^\s*select\b[\s\S]*\bfrom\s+"?(information_schema|pg_catalog)"?\./i.test(sql) ||
+    /^\s*select\s+(?:version|current_schema|current_database)\s*\(\s*\)(?:\s+as\s+\w+)?\s*;?\s*$/i.test(sql) ||
+    /^\s*show\s+\w+\s*;?\s*$/i.test(sql)
+  );
 }
 
 /** A replay that succeeds needs no transactions: the recording only holds what committed. */

@@ -169,3 +169,30 @@ describe('pg-mem engine', () => {
     expect(await engine.snapshot()).toMatchObject({ tables: {}, enums: {}, views: {}, sequences: {}, schemas: [] });
   });
 });
+
+describe('pg-mem engine replays', () => {
+  it('records the statements it parsed, and replays them without parsing the text again', async () => {
+    engine.statementLog = [];
+    await engine.query('create table plans (id int primary key, name text not null)');
+    await engine.exec('create table if not exists plans (id int); create index plans_name on plans (name);');
+    const [create, script] = engine.statementLog;
+    engine.statementLog = undefined;
+    // A script keeps each of its statements, in order.
+    expect((create.prepared as unknown[]).length).toBe(1);
+    expect((script.prepared as { type: string }[]).map((statement) => statement.type)).toEqual(['create table', 'create index']);
+    const recorded = await engine.snapshot();
+
+    await engine.reset();
+    // Text that does not even parse: only the prepared form can have rebuilt the schema.
+    for (const statement of [create, script]) {
+      await engine.replay!({ sql: 'this is not sql', prepared: JSON.parse(JSON.stringify(statement.prepared)) });
+    }
+    expect(diffSnapshots(recorded, await engine.snapshot())).toEqual([]);
+  });
+
+  it('replays a statement recorded with parameters from its text', async () => {
+    await engine.query('create table plans (id int primary key, name text)');
+    await engine.replay!({ sql: 'insert into plans (id, name) values ($1, $2)', params: [1, 'free'] });
+    expect((await engine.query('select name from plans')).rows).toEqual([{ name: 'free' }]);
+  });
+});

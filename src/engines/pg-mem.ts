@@ -1,7 +1,7 @@
 // The fast engine: pg-mem, an in-memory Postgres emulation. Whatever it cannot run is flagged
 // `isUnsupported` so the checks re-run it on PGlite rather than report it.
 import { createRequire } from 'node:module';
-import type { Engine } from '../types.js';
+import type { Engine, LoggedStatement } from '../types.js';
 import { createPgDriver, type DriverQueryResult } from './pg-driver.js';
 import { patchPgMem } from './pg-mem-patches.js';
 import { pgMemSnapshot } from './pg-mem-snapshot.js';
@@ -20,15 +20,32 @@ export async function createPgMemEngine(): Promise<Engine> {
   const engine: Engine = {
     name: 'pg-mem',
     async query(sql, params) {
-      engine.statementLog?.push(params?.length ? { sql, params } : { sql });
-      if (!params?.length) return toResult(runStatement(db, sql));
+      const logged: LoggedStatement | undefined = engine.statementLog && (params?.length ? { sql, params } : { sql });
+      if (logged) engine.statementLog!.push(logged);
+      if (!params?.length) {
+        const ran: unknown[] | undefined = logged && [];
+        const result = toResult(runStatement(db, sql, ran));
+        if (logged) logged.prepared = ran;
+        return result;
+      }
       // pg-mem's own pg adapter inlines parameters; its bind() path crashes on current_schema() and the like.
       const client = new (db.adapters.createPg().Client)();
       return toResult(await client.query(sql, params));
     },
     async exec(sql) {
-      engine.statementLog?.push({ sql });
-      runStatement(db, sql);
+      const logged: LoggedStatement | undefined = engine.statementLog && { sql };
+      if (logged) engine.statementLog!.push(logged);
+      const ran: unknown[] | undefined = logged && [];
+      runStatement(db, sql, ran);
+      if (logged) logged.prepared = ran;
+    },
+    async replay(statement) {
+      // The recorded history ran before, unchanged: no rewriting, no checks, no parsing.
+      if (!Array.isArray(statement.prepared)) {
+        await engine.query(statement.sql, statement.params);
+        return;
+      }
+      for (const parsed of statement.prepared) db.public.query(parsed);
     },
     async snapshot() {
       return pgMemSnapshot(db);
@@ -130,14 +147,14 @@ const createIfNotExists =
  * AST-coverage check ("not supported"); Postgres skips it with a notice, and so do we. The check
  * stays on for everything else, since it is what flags what pg-mem would silently ignore.
  */
-function runStatement(db: Any, sql: string): Any {
+function runStatement(db: Any, sql: string, ran?: unknown[]): Any {
   sql = withoutDollarQuotes(sql);
   // A script runs statement by statement, so a skipped one does not swallow those after it.
   if (/;\s*\S/.test(sql)) {
     const statements = splitForPgMem(sql);
     if (statements.length > 1) {
       let result: Any;
-      for (const statement of statements) result = runStatement(db, statement);
+      for (const statement of statements) result = runStatement(db, statement, ran);
       return result;
     }
   }
@@ -145,7 +162,10 @@ function runStatement(db: Any, sql: string): Any {
   sql = withReferencedColumns(db, sql);
   sql = withRowNullTestsSpelledOut(sql);
   try {
-    return db.public.query(sql);
+    const result = db.public.query(sql);
+    // What pg-mem parsed, from its own parse cache: the replay cache keeps it (see Engine.replay).
+    ran?.push(...db.public.parse(sql));
+    return result;
   } catch (error) {
     if (error instanceof Error && /parts have not been read by the query planner/.test(error.message) && skippedByPostgres(db, sql)) {
       return { rows: [], rowCount: 0, command: 'CREATE', fields: [] };
