@@ -13,7 +13,8 @@ type Any = any;
 const postgresVersion = 'PostgreSQL 15.0 on x86_64-pc-linux-gnu, compiled by pg-mem (rollsafe), 64-bit';
 
 export async function createPgMemEngine(): Promise<Engine> {
-  const pgMem: Any = await import('pg-mem');
+  // require(), not import(): from ESM, Node would scan its 1 MB bundle for exports on every run.
+  const pgMem: Any = createRequire(import.meta.url)('pg-mem');
   patchPgMem(pgMem);
 
   let db: Any = newDatabase(pgMem);

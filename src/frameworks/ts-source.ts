@@ -1,7 +1,7 @@
 // Shared ts-morph reading of TS/JS migrations: parse without type checking, find the exported
 // up/down, place nodes in the file, and tell which existence checks a node runs under.
-import { Node, Project, SyntaxKind, ts } from 'ts-morph';
-import type { CallExpression, Expression, SourceFile } from 'ts-morph';
+import type { CallExpression, Expression, SourceFile, ts } from 'ts-morph';
+import { Node, Project, SyntaxKind, typescript } from './ts-morph.js';
 import { parseDirectives } from '../directives.js';
 import type { Directive, FrameworkName, MigrationModel, SourceLocation } from '../types.js';
 
@@ -13,23 +13,23 @@ function sharedProject(): Project {
     useInMemoryFileSystem: true,
     skipLoadingLibFiles: true,
     skipFileDependencyResolution: true,
-    compilerOptions: { allowJs: true, noLib: true, noResolve: true, target: ts.ScriptTarget.ES2022 },
+    compilerOptions: { allowJs: true, noLib: true, noResolve: true, target: typescript.ScriptTarget.ES2022 },
   });
   return project;
 }
 
 const scriptKinds: Record<string, ts.ScriptKind> = {
-  '.ts': ts.ScriptKind.TS,
-  '.cts': ts.ScriptKind.TS,
-  '.mts': ts.ScriptKind.TS,
-  '.tsx': ts.ScriptKind.TSX,
-  '.jsx': ts.ScriptKind.JSX,
+  '.ts': typescript.ScriptKind.TS,
+  '.cts': typescript.ScriptKind.TS,
+  '.mts': typescript.ScriptKind.TS,
+  '.tsx': typescript.ScriptKind.TSX,
+  '.jsx': typescript.ScriptKind.JSX,
 };
 
 /** Parses `source` as the file at `path` would be parsed (TS for .ts/.cts/.mts, JS otherwise). */
 export function parseSource(path: string, source: string): SourceFile {
   const extension = /\.[^./\\]+$/.exec(path)?.[0] ?? '.js';
-  const scriptKind = scriptKinds[extension] ?? ts.ScriptKind.JS;
+  const scriptKind = scriptKinds[extension] ?? typescript.ScriptKind.JS;
   // A fixed in-memory name per extension: files are parsed one at a time and never resolved.
   return sharedProject().createSourceFile(`/migration${extension}`, source, { overwrite: true, scriptKind });
 }
@@ -42,7 +42,7 @@ export function syntaxError(sourceFile: SourceFile, file: string): { message: st
   const first = diagnostics?.[0];
   if (!first) return undefined;
   const { line, column } = sourceFile.getLineAndColumnAtPos(first.start);
-  return { message: ts.flattenDiagnosticMessageText(first.messageText, '\n'), loc: { file, line, column } };
+  return { message: typescript.flattenDiagnosticMessageText(first.messageText, '\n'), loc: { file, line, column } };
 }
 
 /** Where `node` starts (past leading comments), 1-based. */

@@ -1,6 +1,6 @@
 // The static model of a knex migration: its up/down, the schema builder calls each makes, and
 // whether each call is guarded against a second run.
-import { Node } from 'ts-morph';
+import { Node } from '../ts-morph.js';
 import type { CallExpression } from 'ts-morph';
 import type { Direction, DownModel, MigrationModel, Operation, SourceLocation } from '../../types.js';
 import {

@@ -1,6 +1,6 @@
 // The static model of a node-pg-migrate migration: its up/down (or the down node-pg-migrate derives),
 // the `pgm.*` operations, and whether each carries its guard option.
-import { Node } from 'ts-morph';
+import { Node } from '../ts-morph.js';
 import type { CallExpression } from 'ts-morph';
 import { parseDirectives } from '../../directives.js';
 import type { Direction, DownModel, MigrationModel, Operation, SourceLocation } from '../../types.js';
