@@ -16,6 +16,10 @@ Commands:
   lint [paths...]        Check migrations (the paths, --all, --staged or --changed-since)
   init                   Install the git commit hook (or, with --ci github, a CI workflow)
   explain <rule>         Show a rule's documentation
+  deploy -- <command>    Lint pending migrations, take and verify a backup, then run the migrate command
+  restore <backup>       Put a database back exactly as a backup holds it
+  verify-backup <backup> Restore a backup into a scratch database and check it
+  drift                  Compare two live schemas (--from, --to), or one with its migrations (--database-url)
 
 Options for lint:
   --all                  Check every migration of every set
@@ -36,6 +40,16 @@ Options for init:
   --hook <kind>          husky, plain, lefthook, pre-commit
   --ci github            Write .github/workflows/rollsafe.yml instead of a hook
 
+Options for deploy, restore, verify-backup, drift:
+  --database-url <url>   The database (deploy, restore, drift) or any database on the server (verify-backup)
+  --backup-dir <dir>     deploy: where backups go (default .rollsafe/backups)
+  --verify <mode>        deploy: restore (default: a real restore into a scratch database) or checksum
+  --allow "<rule> -- <reason>"  deploy: let this rule's errors through, with the reason logged
+  --keep <n>, --keep-days <d>   deploy: retention of older backups
+  --yes                  restore: overwrite without asking
+  --from <url>, --to <url>      drift: the two databases to compare
+  --format <name>        verify-backup, drift: text (default) or json
+
   -h, --help             Show this help
   -v, --version          Show the version
 
@@ -49,8 +63,7 @@ class UsageError extends Error {
 const engines: EngineName[] = ['pg-mem', 'pglite', 'postgres'];
 const hooks = ['husky', 'plain', 'lefthook', 'pre-commit'] as const;
 const ciProviders = ['github'] as const;
-const notBuiltYet = ['deploy', 'restore', 'verify-backup', 'drift'];
-const commands = ['lint', 'init', 'explain', 'help'];
+const commands = ['lint', 'init', 'explain', 'deploy', 'restore', 'verify-backup', 'drift', 'help'];
 
 const lintOptions = {
   all: { type: 'boolean' },
@@ -208,6 +221,150 @@ async function runExplain(args: string[]): Promise<number> {
   return 0;
 }
 
+const deployOptions = {
+  'database-url': { type: 'string' },
+  'backup-dir': { type: 'string' },
+  verify: { type: 'string' },
+  allow: { type: 'string', multiple: true },
+  keep: { type: 'string' },
+  'keep-days': { type: 'string' },
+  config: { type: 'string' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+function wholeNumber(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${option} must be a whole number, not "${value}"`);
+  return Number(value);
+}
+
+function needUrl(value: string | undefined, command: string): string {
+  if (!value) throw new UsageError(`${command} needs --database-url`);
+  return value;
+}
+
+async function runDeploy(args: string[], cwd: string): Promise<number> {
+  const split = args.indexOf('--');
+  const command = split < 0 ? [] : args.slice(split + 1);
+  const { values } = parse(split < 0 ? args : args.slice(0, split), deployOptions, false);
+  if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
+  const databaseUrl = needUrl(values['database-url'], 'deploy');
+  if (command.length === 0) throw new UsageError('deploy needs the migrate command after --, e.g. rollsafe deploy --database-url URL -- npx knex migrate:latest');
+  const verify = oneOf(values.verify, ['restore', 'checksum'] as const, '--verify');
+  const allow = (values.allow ?? []).map((value) => {
+    const match = /^\s*([\w-]+)\s*--\s*(\S.*)$/.exec(value);
+    if (!match) throw new UsageError(`--allow needs a rule and a reason: --allow "${value.split(/\s/)[0] || 'rule-id'} -- why it is safe here"`);
+    return { rule: match[1], reason: match[2].trim() };
+  });
+  const { deploy } = await import('./deploy/index.js');
+  const log = (line: string) => process.stderr.write(`rollsafe: ${line}\n`);
+  const outcome = await deploy({
+    cwd,
+    databaseUrl,
+    backupDir: values['backup-dir'],
+    command,
+    verify,
+    allow,
+    keep: wholeNumber(values.keep, '--keep'),
+    keepDays: wholeNumber(values['keep-days'], '--keep-days'),
+    configPath: values.config,
+    log,
+  });
+  if (outcome.refused) {
+    const { formatResults } = await import('./report/index.js');
+    const { allRules } = await import('../rules/index.js');
+    await write(process.stdout, await formatResults('stylish', outcome.refused, { cwd, rules: allRules }));
+    log('deploy refused: the pending migrations above have errors; nothing was backed up or migrated (--allow "<rule> -- <reason>" to override)');
+  } else if (outcome.exitCode !== 0) {
+    log(`the migrate command failed (exit ${outcome.exitCode}); to put the database back as it was before it ran:`);
+    await write(process.stderr, `  ${outcome.restoreCommand}\n`);
+  } else log(`deployed; backup kept at ${outcome.backup}`);
+  return outcome.exitCode;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+async function runRestore(args: string[]): Promise<number> {
+  const options = { 'database-url': { type: 'string' }, yes: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+  const { values, positionals } = parse(args, options, true);
+  if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
+  if (positionals.length !== 1) throw new UsageError('restore needs exactly one backup file, e.g. rollsafe restore .rollsafe/backups/app-20260101T000000Z.dump --database-url URL');
+  const databaseUrl = needUrl(values['database-url'], 'restore');
+  const { parseDatabaseUrl } = await import('./deploy/server.js');
+  const database = parseDatabaseUrl(databaseUrl);
+  if (!values.yes) {
+    if (!process.stdin.isTTY) throw new UsageError(`restore overwrites database ${database.name} on ${database.server}: pass --yes to confirm`);
+    if (!(await confirm(`Overwrite database ${database.name} on ${database.server} with ${positionals[0]}?`))) {
+      await write(process.stderr, 'rollsafe: restore cancelled; nothing changed\n');
+      return 1;
+    }
+  }
+  const { restoreBackup } = await import('./deploy/restore.js');
+  await restoreBackup(resolve(positionals[0]), database);
+  await write(process.stderr, `rollsafe: restored ${database.name} on ${database.server} from ${positionals[0]}\n`);
+  return 0;
+}
+
+function textOrJson(value: string | undefined): 'text' | 'json' {
+  return oneOf(value, ['text', 'json'] as const, '--format') ?? 'text';
+}
+
+async function runVerifyBackup(args: string[]): Promise<number> {
+  const options = { 'database-url': { type: 'string' }, format: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+  const { values, positionals } = parse(args, options, true);
+  if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
+  if (positionals.length !== 1) throw new UsageError('verify-backup needs exactly one backup file');
+  const format = textOrJson(values.format);
+  const databaseUrl = needUrl(values['database-url'], 'verify-backup');
+  const { parseDatabaseUrl, serverMajor, checkClientTools } = await import('./deploy/server.js');
+  const server = parseDatabaseUrl(databaseUrl);
+  await checkClientTools(server, (await serverMajor(server)).major);
+  const { verifyBackup } = await import('./deploy/verify.js');
+  const result = await verifyBackup(resolve(positionals[0]), server);
+  if (format === 'json') await write(process.stdout, `${JSON.stringify(result, null, 2)}\n`);
+  else {
+    const lines = result.ok
+      ? [`${positionals[0]}: good (${result.checked.join(', ')} checked)${result.skipped ? `; ${result.skipped}` : ''}`]
+      : [`${positionals[0]}: BAD`, ...result.problems.map((problem) => `  ${problem}`)];
+    await write(process.stdout, `${lines.join('\n')}\n`);
+  }
+  return result.ok ? 0 : 1;
+}
+
+async function runDrift(args: string[], cwd: string): Promise<number> {
+  const options = {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'database-url': { type: 'string' },
+    format: { type: 'string' },
+    config: { type: 'string' },
+    debug: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  const { values } = parse(args, options, false);
+  if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
+  const format = textOrJson(values.format);
+  const pair = values.from !== undefined || values.to !== undefined;
+  if (pair && values['database-url']) throw new UsageError('drift takes either --from and --to, or --database-url');
+  if (pair && (!values.from || !values.to)) throw new UsageError('drift needs both --from and --to');
+  if (!pair && !values['database-url']) throw new UsageError('drift needs --from URL --to URL, or --database-url URL');
+  const { driftBetween, driftFromMigrations, formatDrift } = await import('./drift/index.js');
+  const report = pair
+    ? await driftBetween(values.from!, values.to!)
+    : await driftFromMigrations(values['database-url']!, { cwd, configPath: values.config });
+  await write(process.stdout, format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatDrift(report));
+  return report.differences.length ? 1 : 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const cwd = process.cwd();
@@ -225,15 +382,22 @@ async function main(argv: string[]): Promise<number> {
       return runInit(rest, cwd);
     case 'explain':
       return runExplain(rest);
+    case 'deploy':
+      return runDeploy(rest, cwd);
+    case 'restore':
+      return runRestore(rest);
+    case 'verify-backup':
+      return runVerifyBackup(rest);
+    case 'drift':
+      return runDrift(rest, cwd);
     case 'help':
       return write(process.stdout, `${help}\n`).then(() => 0);
   }
-  if (notBuiltYet.includes(command)) throw new UsageError(`${command} is not built yet; for now rollsafe checks migrations before they ship (rollsafe lint)`);
   throw new UsageError(`unknown command "${command}"${didYouMean(command, commands)} (see rollsafe --help)`);
 }
 
 // Errors the user can fix are said in one line; anything else is a bug, with its stack under --debug.
-const expected = new Set(['UsageError', 'ConfigError', 'UnknownRuleError']);
+const expected = new Set(['UsageError', 'ConfigError', 'UnknownRuleError', 'DeployError']);
 const argv = process.argv.slice(2);
 let exitCode: number;
 try {

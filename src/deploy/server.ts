@@ -1,0 +1,194 @@
+// A live Postgres reached through its own client tools (psql, pg_dump, pg_restore). Credentials go
+// to the child tools through their environment (PGPASSWORD), never through their arguments.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A problem the user can fix (unreachable server, wrong credentials, missing tool): one line, exit 2. */
+export class DeployError extends Error {
+  override name = 'DeployError';
+}
+
+/** One database on one server, as the child tools reach it. */
+export interface Database {
+  /** The database name. */
+  name: string;
+  /** `host:port`, for messages. */
+  server: string;
+  /** The URL with its password left out: safe to print and to store in a manifest. */
+  safeUrl: string;
+  /** PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE… for the child tools. */
+  env: Record<string, string>;
+}
+
+const envOfParam: Record<string, string> = {
+  sslmode: 'PGSSLMODE',
+  sslrootcert: 'PGSSLROOTCERT',
+  sslcert: 'PGSSLCERT',
+  sslkey: 'PGSSLKEY',
+  application_name: 'PGAPPNAME',
+  connect_timeout: 'PGCONNECT_TIMEOUT',
+  options: 'PGOPTIONS',
+  passfile: 'PGPASSFILE',
+};
+
+export function parseDatabaseUrl(databaseUrl: string): Database {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    throw new DeployError('--database-url is not a URL (expected postgres://user@host:5432/database)');
+  }
+  if (!/^postgres(ql)?:$/.test(url.protocol)) throw new DeployError(`--database-url must start with postgres://, not ${url.protocol}//`);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, '')) || decodeURIComponent(url.username) || 'postgres';
+  const env: Record<string, string> = { PGHOST: url.hostname || 'localhost', PGPORT: url.port || '5432', PGDATABASE: name, PGCONNECT_TIMEOUT: '10' };
+  if (url.username) env.PGUSER = decodeURIComponent(url.username);
+  if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
+  for (const [param, value] of url.searchParams) {
+    if (envOfParam[param]) env[envOfParam[param]] = value;
+    if (param === 'host') env.PGHOST = value;
+  }
+  const safe = new URL(url.toString());
+  safe.password = '';
+  return { name, server: `${env.PGHOST}:${env.PGPORT}`, safeUrl: safe.toString(), env };
+}
+
+/** The same server, another database on it (scratch databases, the maintenance database). */
+export function otherDatabase(database: Database, name: string): Database {
+  const url = new URL(database.safeUrl);
+  url.pathname = `/${encodeURIComponent(name)}`;
+  return { ...database, name, safeUrl: url.toString(), env: { ...database.env, PGDATABASE: name } };
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** The environment a child tool gets: ours (a PGPASSWORD or PGPASSFILE set by the user still counts), then the URL's. */
+function childEnv(database: Database): NodeJS.ProcessEnv {
+  return { ...process.env, ...database.env, PGAPPNAME: database.env.PGAPPNAME ?? 'rollsafe' };
+}
+
+/** Where the client tools are: $ROLLSAFE_PG_BIN, else PATH. */
+export function toolPath(tool: 'psql' | 'pg_dump' | 'pg_restore', binDir = process.env.ROLLSAFE_PG_BIN): string {
+  return binDir ? join(binDir, tool) : tool;
+}
+
+/** The server's complaint said as what the user should fix. */
+export function connectionProblem(database: Database, stderr: string): string | undefined {
+  const text = stderr.replace(/\s+/g, ' ');
+  if (/Connection refused|could not translate host name|timeout expired|No route to host|Network is unreachable|could not connect to server/i.test(text)) {
+    return `cannot reach the Postgres server at ${database.server}`;
+  }
+  if (/password authentication failed|no password supplied|authentication failed|no pg_hba\.conf entry/i.test(text)) {
+    return `the server at ${database.server} refused the credentials of user "${database.env.PGUSER ?? '(default)'}"`;
+  }
+  const missing = /database "([^"]+)" does not exist/.exec(text);
+  if (missing) return `database "${missing[1]}" does not exist on ${database.server}`;
+  return undefined;
+}
+
+export interface ToolRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a client tool against `database`, stdin from `input` (a string) or nothing. */
+export function runTool(tool: string, args: string[], database: Database, input?: string): Promise<ToolRun> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(tool, args, { env: childEnv(database), maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+        reject(new DeployError(`${tool} is not installed or not on PATH (install the PostgreSQL client tools, or set ROLLSAFE_PG_BIN)`));
+        return;
+      }
+      resolve({ code, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** pg_restore's SQL piped into psql in one transaction, after `prelude`: all of it applies or none. */
+export function restoreInOneTransaction(file: string, database: Database, prelude: string, restoreArgs: string[] = []): Promise<ToolRun> {
+  return new Promise((resolve, reject) => {
+    const env = childEnv(database);
+    const psql = spawn(toolPath('psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', '-'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const restore = spawn(toolPath('pg_restore'), [...restoreArgs, '-f', '-', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let restoreCode: number | null = null;
+    psql.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    restore.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    psql.stdout.resume();
+    for (const child of [psql, restore]) {
+      child.on('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'ENOENT' ? new DeployError('psql or pg_restore is not installed or not on PATH (install the PostgreSQL client tools, or set ROLLSAFE_PG_BIN)') : error),
+      );
+    }
+    psql.stdin.on('error', () => undefined);
+    psql.stdin.write(prelude);
+    restore.stdout.pipe(psql.stdin);
+    restore.on('close', (code) => {
+      restoreCode = code ?? -1;
+      // A broken dump must not commit what came before it: make psql fail the transaction.
+      if (restoreCode !== 0 && !psql.stdin.destroyed) psql.stdin.end('\nselect 1/0 as "the backup could not be read";\n');
+    });
+    psql.on('close', (code) => {
+      const finish = () => resolve({ code: restoreCode !== 0 ? restoreCode ?? 1 : code ?? -1, stdout: '', stderr });
+      if (restoreCode === null) restore.on('close', finish);
+      else finish();
+    });
+  });
+}
+
+/** Rows of one query, through psql as JSON (so psql is all rollsafe needs to read a server). */
+export async function queryRows(database: Database, sql: string): Promise<Record<string, any>[]> {
+  const wrapped = `select coalesce(json_agg(q), '[]'::json) from (${sql}) q`;
+  const run = await runTool(toolPath('psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-f', '-'], database, wrapped);
+  if (run.code !== 0) throw new DeployError(connectionProblem(database, run.stderr) ?? `query failed on ${database.name}: ${firstError(run.stderr)}`);
+  return JSON.parse(run.stdout.trim() || '[]');
+}
+
+/** Runs statements through psql, stopping at the first error. */
+export async function execSql(database: Database, sql: string): Promise<void> {
+  const run = await runTool(toolPath('psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], database, sql);
+  if (run.code !== 0) throw new DeployError(connectionProblem(database, run.stderr) ?? `${firstError(run.stderr)} (on ${database.name})`);
+}
+
+/** The first error line a tool printed, without its `psql:<stdin>:3:` prefix. */
+export function firstError(stderr: string): string {
+  const line = stderr.split('\n').find((l) => /ERROR|FATAL|error:/.test(l)) ?? stderr.split('\n').find((l) => l.trim()) ?? 'failed';
+  return line.replace(/^.*?(ERROR|FATAL|error):\s*/, '').trim();
+}
+
+/** The server's major version, read once the server answers at all. */
+export async function serverMajor(database: Database): Promise<{ major: number; version: string }> {
+  const [row] = await queryRows(database, `select current_setting('server_version_num')::int as num, current_setting('server_version') as version`);
+  return { major: Math.floor(row.num / 10000), version: String(row.version) };
+}
+
+/**
+ * The client tools' major must match or exceed the server's (pg_dump refuses a newer server).
+ * Looks on PATH, then in Debian's /usr/lib/postgresql/<major>/bin, and says in one line what is missing.
+ */
+export async function checkClientTools(database: Database, serverVersion: number): Promise<void> {
+  const candidates = [process.env.ROLLSAFE_PG_BIN, undefined, `/usr/lib/postgresql/${serverVersion}/bin`];
+  let seen: number | undefined;
+  for (const dir of new Set(candidates)) {
+    if (dir !== undefined && !existsSync(join(dir, 'pg_dump'))) continue;
+    const run = await runTool(toolPath('pg_dump', dir), ['--version'], database).catch(() => undefined);
+    const major = run && Number(/(\d+)(?:\.\d+)?/.exec(run.stdout)?.[1]);
+    if (!major) continue;
+    seen ??= major;
+    if (major >= serverVersion) {
+      if (dir) process.env.ROLLSAFE_PG_BIN = dir;
+      return;
+    }
+  }
+  if (seen === undefined) throw new DeployError('pg_dump is not installed or not on PATH (install the PostgreSQL client tools, or set ROLLSAFE_PG_BIN)');
+  throw new DeployError(`pg_dump ${seen} is older than the server (PostgreSQL ${serverVersion}): install the PostgreSQL ${serverVersion} client tools or set ROLLSAFE_PG_BIN`);
+}
