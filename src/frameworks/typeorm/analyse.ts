@@ -48,9 +48,9 @@ const columnPresent = (table: string | undefined, column?: string) => (c: GuardC
 const either = (...fits: ((c: GuardCondition) => boolean)[]) => (c: GuardCondition) => fits.some((fit) => fit(c));
 
 const checkFirst = (check: string) => `check first: \`if (${check}) { … }\``;
-const hasTableCheck = (table: string, exists: boolean) => `${exists ? '' : '!'}(await queryRunner.hasTable(${quote(table)}))`;
+const hasTableCheck = (table: string, exists: boolean) => `${exists ? '' : '!('}await queryRunner.hasTable(${quote(table)})${exists ? '' : ')'}`;
 const hasColumnCheck = (table: string, column: string | undefined, exists: boolean) =>
-  `${exists ? '' : '!'}(await queryRunner.hasColumn(${quote(table)}, ${quote(column)}))`;
+  `${exists ? '' : '!('}await queryRunner.hasColumn(${quote(table)}, ${quote(column)})${exists ? '' : ')'}`;
 
 /** Adds an index or constraint: safe inside the check that creates its table or column in the same run. */
 const addsToTable = (what: string): RunnerMethod => ({
