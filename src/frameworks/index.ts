@@ -7,6 +7,7 @@ const loaders: Partial<Record<FrameworkName, () => Promise<FrameworkAdapter>>> =
   'node-pg-migrate': async () => (await import('./node-pg-migrate/index.js')).nodePgMigrateAdapter,
   'golang-migrate': async () => (await import('./golang-migrate/index.js')).golangMigrateAdapter,
   dbmate: async () => (await import('./dbmate/index.js')).dbmateAdapter,
+  'mikro-orm': async () => (await import('./mikro-orm/index.js')).mikroOrmAdapter,
   sequelize: async () => (await import('./sequelize/index.js')).sequelizeAdapter,
   typeorm: async () => (await import('./typeorm/index.js')).typeormAdapter,
 };
