@@ -7,9 +7,11 @@ const loaders: Partial<Record<FrameworkName, () => Promise<FrameworkAdapter>>> =
   'node-pg-migrate': async () => (await import('./node-pg-migrate/index.js')).nodePgMigrateAdapter,
   'golang-migrate': async () => (await import('./golang-migrate/index.js')).golangMigrateAdapter,
   dbmate: async () => (await import('./dbmate/index.js')).dbmateAdapter,
-  'mikro-orm': async () => (await import('./mikro-orm/index.js')).mikroOrmAdapter,
   sequelize: async () => (await import('./sequelize/index.js')).sequelizeAdapter,
+  alembic: async () => (await import('./alembic/index.js')).alembicAdapter,
   typeorm: async () => (await import('./typeorm/index.js')).typeormAdapter,
+  'mikro-orm': async () => (await import('./mikro-orm/index.js')).mikroOrmAdapter,
+  kysely: async () => (await import('./kysely/index.js')).kyselyAdapter,
 };
 
 export const supportedFrameworks = Object.keys(loaders) as FrameworkName[];
