@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { Engine, LoggedStatement } from '../types.js';
 import { createPgDriver, type DriverQueryResult } from './pg-driver.js';
 import { patchPgMem } from './pg-mem-patches.js';
+import { requireWithCodeCache } from '../load/code-cache.js';
 import { pgMemSnapshot } from './pg-mem-snapshot.js';
 import { qualifiedName } from '../schema/snapshot.js';
 
@@ -14,7 +15,7 @@ const postgresVersion = 'PostgreSQL 15.0 on x86_64-pc-linux-gnu, compiled by pg-
 
 export async function createPgMemEngine(): Promise<Engine> {
   // require(), not import(): from ESM, Node would scan its 1 MB bundle for exports on every run.
-  const pgMem: Any = createRequire(import.meta.url)('pg-mem');
+  const pgMem: Any = requireWithCodeCache('pg-mem', import.meta.url);
   patchPgMem(pgMem);
 
   let db: Any = newDatabase(pgMem);
