@@ -7,6 +7,7 @@ import requireDown from './require-down.js';
 import requireGuard from './require-guard.js';
 import roundTrip from './round-trip.js';
 import sandboxViolation from './sandbox-violation.js';
+import singleHead from './single-head.js';
 import upRuns from './up-runs.js';
 
 /** Every rule rollsafe knows, in the order findings of one line are listed. */
@@ -14,6 +15,7 @@ export const allRules: Rule[] = [
   requireDown,
   noEmptyDown,
   requireGuard,
+  singleHead,
   upRuns,
   idempotentUp,
   idempotentDown,

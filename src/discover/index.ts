@@ -70,6 +70,7 @@ export function detectFramework(dir: string, projectDir = findProjectDir(dir)): 
     return undefined;
   }
   if (names.some((name) => /^\d+_.+\.(up|down)\.sql$/.test(name))) return 'golang-migrate';
+  if (isAlembicVersionsDir(dir, names)) return 'alembic';
   const sqlFiles = names.filter((name) => name.endsWith('.sql'));
   if (sqlFiles.some((name) => /--\s*migrate:up/.test(readFileSync(join(dir, name), 'utf8')))) return 'dbmate';
   const codeFiles = names.filter((name) => codeExtensions.test(name) && !name.endsWith('.d.ts'));
@@ -86,7 +87,8 @@ export function detectFramework(dir: string, projectDir = findProjectDir(dir)): 
 /** A set from one folder, its migrations listed and ordered by the framework's adapter. */
 export async function buildSet(dir: string, framework: FrameworkName): Promise<MigrationSet> {
   const adapter = await loadAdapter(framework);
-  return { dir, framework, projectDir: findProjectDir(dir), migrations: await adapter.listMigrations(dir) };
+  const projectDir = framework === 'alembic' ? alembicProjectDir(dir) : findProjectDir(dir);
+  return { dir, framework, projectDir, migrations: await adapter.listMigrations(dir) };
 }
 
 /**
@@ -100,7 +102,8 @@ export async function discoverSets(cwd: string, config: SetsConfig = {}): Promis
   }
   const rootDir = findProjectDir(cwd);
   // A monorepo's packages each keep their own set and history, resolved from their own package.json.
-  const sets: MigrationSet[] = [];
+  // A Python project's alembic.ini sits where Alembic is run from, whatever package.json is above.
+  const sets: MigrationSet[] = resolve(cwd) === rootDir ? [] : await alembicSets(resolve(cwd));
   for (const projectDir of [rootDir, ...workspacePackages(rootDir)]) {
     sets.push(...(await conventionalSets(projectDir)));
   }
@@ -113,9 +116,9 @@ async function conventionalSets(projectDir: string): Promise<MigrationSet[]> {
   const knexDir = knexfileDirectory(projectDir);
   if (knexDir) candidates.add(knexDir);
   for (const dir of conventionalDirs) candidates.add(join(projectDir, dir));
-  const sets: MigrationSet[] = [];
+  const sets: MigrationSet[] = await alembicSets(projectDir);
   for (const dir of candidates) {
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
+    if (!existsSync(dir) || !statSync(dir).isDirectory() || sets.some((set) => set.dir === dir)) continue;
     const framework = dir === knexDir ? 'knex' : detectFramework(dir, projectDir);
     if (framework) sets.push(await buildSet(dir, framework));
   }
@@ -127,4 +130,35 @@ export async function setForLooseFile(path: string, framework?: FrameworkName): 
   const dir = dirname(path);
   const chosen = framework ?? detectFramework(dir);
   return chosen ? buildSet(dir, chosen) : undefined;
+}
+
+// ---------------------------------------------------------------- Alembic (Python projects have no package.json)
+
+/** A folder of Python revisions: files that assign `revision` and `down_revision` and use Alembic. */
+function isAlembicVersionsDir(dir: string, names: string[]): boolean {
+  return names.some((name) => {
+    if (!name.endsWith('.py')) return false;
+    const source = readFileSync(join(dir, name), 'utf8');
+    return /^\s*(from alembic|import alembic)/m.test(source) && /^down_revision\b/m.test(source);
+  });
+}
+
+/** The folder holding the project's alembic.ini (where Alembic runs from), else the nearest package.json's. */
+function alembicProjectDir(versionsDir: string): string {
+  let dir = resolve(versionsDir);
+  for (;;) {
+    if (existsSync(join(dir, 'alembic.ini'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return findProjectDir(versionsDir);
+    dir = parent;
+  }
+}
+
+/** alembic.ini -> script_location -> versions/ (one set per ini; its version_locations are read by the adapter). */
+async function alembicSets(projectDir: string): Promise<MigrationSet[]> {
+  const ini = join(projectDir, 'alembic.ini');
+  if (!existsSync(ini)) return [];
+  const { readAlembicIni } = await import('../frameworks/alembic/discover.js');
+  const versions = readAlembicIni(ini)?.versionDirs[0];
+  return versions && existsSync(versions) ? [await buildSet(versions, 'alembic')] : [];
 }

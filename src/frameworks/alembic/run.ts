@@ -1,0 +1,116 @@
+// Runs Alembic revisions on an engine, two ways chosen per revision:
+// - offline: Alembic renders the revision's SQL (as `alembic upgrade --sql` does, without the
+//   alembic_version bookkeeping), all revisions in one python process, and rollsafe runs it: fast;
+// - online: revisions that read the database (op.get_bind(), inspectors, data migrations) or that
+//   cannot be rendered run in a live python whose every statement is sent back here and run on the
+//   engine, so any engine serves, the replay cache records them, and the revision opens no socket.
+import { readFileSync, statSync } from 'node:fs';
+import { messageOf } from '../../checks/protocol.js';
+import { runSqlScript } from '../../sql/run-statements.js';
+import { MigrationRunError, type Direction, type Engine, type MigrationFile, type MigrationRunner } from '../../types.js';
+import type { RunnerContext } from '../adapter.js';
+import { findAlembicProject } from './discover.js';
+import { findPython, OnlineRunner, runHelper, type PythonOptions, type ServeFailure } from './python.js';
+
+interface OfflineReply {
+  files: Record<string, Partial<Record<Direction, { statements?: { sql: string; line: number | null }[]; error?: ServeFailure }>>>;
+}
+
+// What needs a live connection, said in the revision's own text (the rest is found by offline failing).
+const readsDatabase = /\bop\.get_bind\s*\(|\bop\.get_context\s*\(|\binspect\s*\(|\bconnection\.execute\s*\(/;
+
+/** Where the revision needs to run: its own text first, then whether Alembic could render it. */
+export function needsOnline(source: string, rendered: { error?: unknown } | undefined): boolean {
+  return readsDatabase.test(source) || !rendered || Boolean(rendered.error);
+}
+
+export async function createAlembicRunner(context: RunnerContext): Promise<MigrationRunner> {
+  const { engine, set } = context;
+  const project = findAlembicProject(set.dir);
+  const cwd = project?.dir ?? set.projectDir;
+  const options: PythonOptions = { python: findPython(cwd), cwd, sysPath: project?.sysPath ?? [] };
+  const sources = new Map(set.migrations.map((m) => [m.path, readFileSync(m.path, 'utf8')]));
+  const sourceOf = (path: string) => sources.get(path) ?? readFileSync(path, 'utf8');
+  // Python starts (and renders every revision) while the runner is created: the engine's boot time, not a migration's.
+  const offline = renderedOnce(set.migrations.map((m) => m.path), options);
+  await offline.catch(() => undefined);
+  let online: OnlineRunner | undefined;
+  if ([...sources.values()].some((source) => readsDatabase.test(source))) {
+    online = new OnlineRunner(options);
+    await online.started().catch(() => undefined);
+  }
+
+  return {
+    async run(migration: MigrationFile, direction: Direction): Promise<void> {
+      const file = migration.path;
+      let rendered;
+      try {
+        rendered = (await offline).files[file]?.[direction];
+      } catch (error) {
+        throw new MigrationRunError(messageOf(error), undefined, undefined, true);
+      }
+      if (!needsOnline(sourceOf(file), rendered)) {
+        await runRendered(engine, file, rendered!.statements ?? [], !/autocommit_block/.test(sourceOf(file)));
+        return;
+      }
+      online ??= new OnlineRunner(options);
+      await runOnline(engine, online, file, direction);
+    },
+    async close(): Promise<void> {
+      await online?.close();
+    },
+  };
+}
+
+// Every revision of the set rendered once, in one python process, shared by the engines' runners.
+const renderings = new Map<string, Promise<OfflineReply>>();
+
+function renderedOnce(files: string[], options: PythonOptions): Promise<OfflineReply> {
+  const key = files.map((file) => `${file}:${statSync(file).mtimeMs}`).join('\n');
+  let rendering = renderings.get(key);
+  if (!rendering) {
+    rendering = runHelper<OfflineReply>('offline', { files }, options);
+    renderings.set(key, rendering);
+  }
+  return rendering;
+}
+
+/** The rendered statements, in one transaction as Alembic runs a revision on Postgres (transactional DDL). */
+async function runRendered(engine: Engine, file: string, statements: { sql: string; line: number | null }[], transactional: boolean): Promise<void> {
+  if (transactional) await engine.query('BEGIN');
+  for (const statement of statements) {
+    try {
+      await runSqlScript(engine, { sql: statement.sql, file, baseLine: statement.line ?? 1 });
+    } catch (error) {
+      if (transactional) await engine.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+  if (transactional) await engine.query('COMMIT');
+}
+
+async function runOnline(engine: Engine, online: OnlineRunner, file: string, direction: Direction): Promise<void> {
+  let refused: { sql: string; unsupported: boolean } | undefined;
+  const failure = await online.run(file, direction, async ({ query, params }) => {
+    try {
+      const result = (await engine.query(query, params)) as Awaited<ReturnType<Engine['query']>> & { fields?: { name: string }[] };
+      const fields = result.fields?.map((field) => field.name) ?? Object.keys(result.rows[0] ?? {});
+      return { fields, rows: result.rows.map((row) => fields.map((name) => jsonValue(row[name]))), rowCount: result.rowCount };
+    } catch (error) {
+      refused = { sql: query, unsupported: Boolean(await engine.isUnsupported(error)) };
+      return { error: messageOf(error) };
+    }
+  });
+  if (!failure) return;
+  const loc = failure.line ? { file, line: failure.line, column: 1 } : undefined;
+  const message = /^(ModuleNotFoundError|ImportError)$/.test(failure.type) ? `cannot import the revision: ${failure.message}` : failure.message;
+  throw new MigrationRunError(message, loc, refused?.sql, refused?.unsupported ?? false);
+}
+
+/** Values as JSON can carry them to Python (int8 as a number when it fits, bytes as Postgres hex). */
+function jsonValue(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString('hex')}`;
+  if (value instanceof Date) return value.toISOString();
+  return value;
+}
