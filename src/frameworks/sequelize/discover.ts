@@ -42,7 +42,7 @@ export function sequelizercMigrationsPath(projectDir: string): string | undefine
   const rc = join(projectDir, '.sequelizerc');
   if (!existsSync(rc)) return undefined;
   const source = readFileSync(rc, 'utf8');
-  const entry = /['"]?migrations-path['"]?\s*:\s*([^,\n}]+)/.exec(source)?.[1].trim();
+  const entry = /['"]?migrations-path['"]?\s*:\s*(.+?)\s*,?\s*(?:\}\s*;?\s*)?$/m.exec(source)?.[1].trim();
   if (!entry) return undefined;
   const literal = /^['"`]([^'"`]+)['"`]$/.exec(entry);
   if (literal) return resolve(projectDir, literal[1]);
