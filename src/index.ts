@@ -228,6 +228,8 @@ async function analyseRunJudge(targets: Target[], options: LintOptions, config: 
           fallback: options.fallback ?? config.fallback ?? true,
           timeoutMs: config.timeouts?.migrationMs ?? 10_000,
           databaseUrl: options.databaseUrl,
+          // Only a whole run rolls the history back to the base: the hook path stays as fast as it is.
+          history: options.all,
           onProgress: options.onProgress && ((_, __, current) => options.onProgress!(++done, total, current)),
         },
       );

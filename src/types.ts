@@ -108,8 +108,6 @@ export interface MigrationModel {
   directives: Directive[];
   /** The file does not parse: nothing else in the model can be trusted. */
   parseError?: { message: string; loc: SourceLocation };
-  /** Alembic: the set's history has several heads and this migration is one of them (`revisions`: every head). */
-  heads?: { revisions: string[]; loc: SourceLocation };
 }
 
 // ---------------------------------------------------------------- run
@@ -193,6 +191,15 @@ export interface SchemaChange {
   detail?: string;
 }
 
+/** What rolling the whole history back to the base (`lint --all`) says of one migration. */
+export interface HistoryVerdict {
+  engine: EngineName;
+  /** Objects its up created that are still there once every later down and its own have run. */
+  residue?: SchemaChange[];
+  /** Its down failed on the way back to the base, after the later migrations' downs. */
+  downError?: StepOutcome['error'];
+}
+
 /** The dynamic protocol's verdicts for one migration on one engine. */
 export interface ProtocolResult {
   engine: EngineName;
@@ -213,6 +220,8 @@ export interface ProtocolResult {
   upAfterDownChanges?: SchemaChange[];
   /** Connections the migration tried to open itself, which the worker's sandbox refused. */
   sandboxViolations?: SandboxViolation[];
+  /** `lint --all`: what rolling the whole history back to the base says of this migration (src/checks/history.ts). */
+  history?: HistoryVerdict;
 }
 
 /** One outbound connection the sandbox refused: where to, how, and the migration line that asked. */

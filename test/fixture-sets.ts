@@ -11,6 +11,8 @@ export interface FixtureSet {
   dir: string;
   files: string[];
   expected: Record<string, string[]>;
+  /** `"$all": true` in expected.json: linted as `lint --all` (the whole-history pass included), not file by file. */
+  all: boolean;
 }
 
 export function fixtureSets(): FixtureSet[] {
@@ -23,8 +25,8 @@ export function fixtureSets(): FixtureSet[] {
       const dir = join(frameworkDir, name);
       const expectedPath = join(dir, 'expected.json');
       if (!existsSync(expectedPath)) continue;
-      const expected = JSON.parse(readFileSync(expectedPath, 'utf8')) as Record<string, string[]>;
-      sets.push({ framework: framework as FrameworkName, name, dir, files: Object.keys(expected).map((file) => join(dir, file)), expected });
+      const { $all, ...expected } = JSON.parse(readFileSync(expectedPath, 'utf8')) as Record<string, string[]> & { $all?: boolean };
+      sets.push({ framework: framework as FrameworkName, name, dir, files: Object.keys(expected).map((file) => join(dir, file)), expected, all: $all === true });
     }
   }
   return sets;

@@ -9,7 +9,7 @@ describe('fixture sets give exactly their expected findings', () => {
     it(`${set.framework}/${set.name}`, async () => {
       // Report on the files expected.json names (migrations, not golang-migrate .down.sql halves).
       const paths = set.files.filter((file) => !file.endsWith('.down.sql'));
-      const { results } = await lint({ cwd: set.dir, paths, all: false, staged: false, framework: set.framework });
+      const { results } = await lint({ cwd: set.dir, paths, all: set.all, staged: false, framework: set.framework });
       const actual = verdicts(results, set.dir);
       const expected = Object.fromEntries(Object.entries(set.expected).map(([file, list]) => [file, [...list].sort()]));
       for (const file of Object.keys(expected)) actual[file] ??= [];

@@ -1,7 +1,7 @@
 // The dynamic checks as the rest of rollsafe calls them. Migrations are user code that may hang
 // (an unresolved promise, a `while (true)`), so they run in a worker this thread can stop.
 import { Worker } from 'node:worker_threads';
-import type { EngineName, MigrationSet, ProtocolResult, ProtocolStepName } from '../types.js';
+import type { EngineName, HistoryVerdict, MigrationSet, ProtocolResult, ProtocolStepName } from '../types.js';
 import type { CheckTarget, WalkEvent, WalkInput } from './walk.js';
 
 export type { CheckTarget } from './walk.js';
@@ -13,6 +13,8 @@ export interface CheckOptions {
   /** Per migration: past it, the worker is stopped and the migration reported as timed out. */
   timeoutMs: number;
   databaseUrl?: string;
+  /** After the targets (every migration of the set), roll the whole history up from empty and back down to the base. */
+  history?: boolean;
   onProgress?(done: number, total: number, current: string): void;
 }
 
@@ -46,10 +48,14 @@ export async function checkMigrations(
       databaseUrl: options.databaseUrl,
       hangsOnUp,
       downsPending: !known,
+      history: options.history,
     };
     const hung = await walkInWorker(input, options.timeoutMs, downs, (path, result) => {
       results.set(path, result);
       options.onProgress?.(results.size, targets.length, path);
+    }, (path, history) => {
+      const result = results.get(path);
+      if (result) results.set(path, { ...result, history });
     });
     if (!hung) break;
     if (hung.hangsOnUp) hangsOnUp.push(hung.hangsOnUp);
@@ -57,6 +63,24 @@ export async function checkMigrations(
     remaining = remaining.filter((target) => !results.has(target.migration.path));
   }
   return results;
+}
+
+/** Workers cannot catch Ctrl-C: on it, this thread drops the throwaway databases of the run, then dies as asked. */
+function dropDatabasesOnSignal(databaseUrl: string): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    release();
+    void import('../engines/postgres.js')
+      .then(({ dropThrowawayDatabasesOfThisProcess }) => dropThrowawayDatabasesOfThisProcess(databaseUrl))
+      .catch(() => undefined)
+      .finally(() => process.kill(process.pid, signal));
+  };
+  const release = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return release;
 }
 
 interface Hang {
@@ -72,6 +96,8 @@ interface Position {
   step?: ProtocolStepName;
   replaying?: string;
   replayingPath?: string;
+  /** In the whole-history pass: a hang there ends the pass, not a migration's own check. */
+  history?: boolean;
 }
 
 function walkInWorker(
@@ -79,9 +105,11 @@ function walkInWorker(
   timeoutMs: number,
   downs: Promise<Record<string, boolean>>,
   record: (path: string, result: ProtocolResult) => void,
+  attach: (path: string, history: HistoryVerdict) => void,
 ): Promise<Hang | undefined> {
   return new Promise((resolve, reject) => {
     const worker = spawnWorker(input);
+    const releaseSignals = input.engine === 'postgres' && input.databaseUrl ? dropDatabasesOnSignal(input.databaseUrl) : undefined;
     let position: Position | undefined;
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
@@ -90,6 +118,7 @@ function walkInWorker(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      releaseSignals?.();
       void worker.terminate();
       if (outcome.error) reject(outcome.error);
       else resolve(outcome.hang);
@@ -98,6 +127,7 @@ function walkInWorker(
       clearTimeout(timer);
       timer = setTimeout(() => {
         if (!position) return finish({ error: new Error(`the migration checks did not start within ${timeoutMs} ms`) });
+        if (position.history) return finish({});
         finish({ hang: recordTimeout(position, timeoutMs, input, record) });
       }, timeoutMs);
     };
@@ -134,6 +164,15 @@ function walkInWorker(
           clearTimeout(timer);
           position = undefined;
           record(event.path, event.result);
+          break;
+        case 'history-step':
+          position = { path: event.path, engine: input.engine, history: true };
+          arm();
+          break;
+        case 'history':
+          clearTimeout(timer);
+          position = undefined;
+          for (const [path, verdict] of Object.entries(event.verdicts)) attach(path, { engine: event.engine, ...verdict });
           break;
         case 'done':
           finish({});

@@ -5,6 +5,7 @@ import { createEngine } from '../engines/index.js';
 import { loadAdapter } from '../frameworks/index.js';
 import { importMigration, MigrationLoadError, requireFromProject } from '../load/index.js';
 import type { Engine, EngineName, MigrationFile, MigrationRunner, MigrationSet, ProtocolResult, ProtocolStepName } from '../types.js';
+import type { HistoryVerdict } from './history.js';
 import { runProtocol } from './protocol.js';
 import { ReplayCache } from './replay-cache.js';
 import type { Sandbox } from './sandbox.js';
@@ -24,6 +25,8 @@ export interface WalkInput {
   hangsOnUp: string[];
   /** The targets' `hasDown` arrive later (the static analysis is still running): wait for them before the first protocol. */
   downsPending?: boolean;
+  /** `lint --all`: after the targets, the whole history up from empty and down to the base (history.ts). */
+  history?: boolean;
 }
 
 /** What the worker tells the main thread, in order, for each target. */
@@ -32,7 +35,9 @@ export type WalkEvent =
   | { type: 'start'; path: string; engine: EngineName; checkedFirstOn?: EngineName }
   | { type: 'replay'; path: string; replaying: string }
   | { type: 'step'; path: string; step: ProtocolStepName }
-  | { type: 'result'; path: string; result: ProtocolResult };
+  | { type: 'result'; path: string; result: ProtocolResult }
+  | { type: 'history-step'; path: string; direction: 'up' | 'down' }
+  | { type: 'history'; engine: EngineName; verdicts: Record<string, HistoryVerdict> };
 
 interface EngineState {
   engine: Engine;
@@ -103,6 +108,36 @@ export async function walkSet(
     return { result: checkedFirstOn ? { ...result, checkedFirstOn } : result, engineIndependent: Boolean(replayFailedToLoad) };
   }
 
+  /** The whole history on the engine, confirmed on PGlite when pg-mem finds anything or cannot run it. */
+  async function walkHistory(hasDown: Record<string, boolean> | undefined): Promise<void> {
+    const { runHistory } = await import('./history.js');
+    const hasDownOf = (m: MigrationFile) => hasDown?.[m.path] ?? input.targets.find((t) => t.migration.path === m.path)?.hasDown ?? false;
+    const on = async (name: EngineName) => {
+      const state = await stateOf(name);
+      // The history leaves the engine at the base, not after any migration.
+      state.applied = 0;
+      return runHistory({
+        engine: state.engine,
+        runner: state.runner,
+        set,
+        replayCache: state.replayCache,
+        hasDown: hasDownOf,
+        onProgress: (migration, direction) => {
+          if (sandbox) sandbox.during = direction;
+          tell({ type: 'history-step', path: migration.path, direction });
+        },
+      });
+    };
+    let engine = input.engine;
+    let run = await on(engine);
+    if (engine === 'pg-mem' && input.fallback && (run.notRun?.unsupported || run.verdicts.size > 0)) run = await on((engine = 'pglite'));
+    // Refused connections were reported by each migration's own check.
+    sandbox?.takeViolations();
+    // A way up that fails is each failing migration's own finding.
+    if (run.notRun) return;
+    tell({ type: 'history', engine, verdicts: Object.fromEntries(run.verdicts) });
+  }
+
   try {
     // Boot the engine and the framework while the main thread is still reading the migrations.
     await stateOf(input.engine);
@@ -130,6 +165,8 @@ export async function walkSet(
       }
       tell({ type: 'result', path, result: withViolations(result, target.migration, sandbox) });
     }
+    // A migration that hangs would only hang the history again.
+    if (input.history && input.hangsOnUp.length === 0) await walkHistory(hasDown);
   } finally {
     for (const { engine, runner, replayCache } of engines.values()) {
       await replayCache.save();

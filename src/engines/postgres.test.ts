@@ -1,8 +1,9 @@
+import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffSnapshots } from '../schema/diff.js';
 import type { Engine } from '../types.js';
-import { createPostgresEngine } from './postgres.js';
+import { createPostgresEngine, dropThrowawayDatabasesOfThisProcess } from './postgres.js';
 
 const databaseUrl = process.env.DATABASE_URL;
 const reachable = databaseUrl ? await canConnect(new URL(databaseUrl)) : false;
@@ -55,4 +56,60 @@ describe.skipIf(!reachable)('postgres engine', () => {
     const { rows } = await engine.query('select count(*)::int as n from pg_database where datname = $1', [name]);
     expect(rows[0].n).toBe(0);
   });
+
+  it('drops the databases an interrupted run left behind, and no other', async () => {
+    // A process id that cannot be running: pids stay below 2^22 on Linux.
+    const orphan = 'rollsafe_4194999_00c0ffee';
+    const unrelated = `rollsafe_keep_${process.pid}`;
+    const client = await connectTo(databaseUrl!);
+    await client.query(`create database "${orphan}"`);
+    await client.query(`create database "${unrelated}"`);
+    try {
+      const next = await createPostgresEngine({ databaseUrl: databaseUrl! });
+      await next.close();
+      const { rows } = await client.query(`select datname from pg_database where datname in ($1, $2)`, [orphan, unrelated]);
+      expect(rows.map((r: { datname: string }) => r.datname)).toEqual([unrelated]);
+    } finally {
+      await client.query(`drop database if exists "${orphan}"`);
+      await client.query(`drop database if exists "${unrelated}"`);
+      await client.end();
+    }
+  });
+
+  it("drops this process's databases on request (the main thread's Ctrl-C), even while connected", async () => {
+    const stray = await createPostgresEngine({ databaseUrl: databaseUrl! });
+    const name = (await stray.query('select current_database() as name')).rows[0].name;
+    await dropThrowawayDatabasesOfThisProcess(databaseUrl!);
+    const { rows } = await probe(`select count(*)::int as n from pg_database where datname = '${name}'`);
+    expect(rows[0].n).toBe(0);
+    await stray.close();
+    // The engine of this suite was dropped too: give the later tests a fresh one.
+    await engine.close();
+    engine = await createPostgresEngine({ databaseUrl: databaseUrl! });
+  });
+
+  it('never creates anything in the database the URL names', async () => {
+    const before = await probe(`select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public'`);
+    await engine.exec('create table lone_wolf (id int); create index on lone_wolf (id);');
+    await engine.reset();
+    const after = await probe(`select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public'`);
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
 });
+
+async function connectTo(url: string) {
+  const pg = createRequire(import.meta.url)('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
+
+/** A query on the database the URL names, outside every engine. */
+async function probe(sql: string) {
+  const client = await connectTo(databaseUrl!);
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

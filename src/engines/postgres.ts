@@ -1,10 +1,12 @@
 // A real Postgres server: each engine works in its own throwaway database on the server of the URL,
-// never in the database the URL names.
+// never in the database the URL names. Dropping a database costs seconds on a busy server, so it is
+// done once, at close; in between the engine empties its database in place.
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Engine } from '../types.js';
 import { catalogSnapshot } from './catalog-snapshot.js';
 import { createPgDriver, type DriverQueryResult } from './pg-driver.js';
+import { resetDatabase } from './reset.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- `pg` ships no types here */
 type Any = any;
@@ -13,12 +15,19 @@ export interface PostgresEngineOptions {
   databaseUrl: string;
 }
 
+/** Throwaway databases are named for the process that made them, so a later run can tell an orphan. */
+const throwawayName = /^rollsafe_(\d+)_[0-9a-f]+$/;
+
 export async function createPostgresEngine({ databaseUrl }: PostgresEngineOptions): Promise<Engine> {
   const pg = await loadPg();
   const database = `rollsafe_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
+  admin.on('error', () => undefined);
+  // What an interrupted or stopped run left behind goes first.
+  await dropOrphans(admin).catch(() => undefined);
   const quoted = `"${database}"`;
+  // template1 (the default) is copied fastest: template0 and the file_copy strategy are slower on Postgres 15.
   await admin.query(`create database ${quoted}`);
 
   const connect = async () => {
@@ -30,7 +39,7 @@ export async function createPostgresEngine({ databaseUrl }: PostgresEngineOption
     client.on('error', () => undefined);
     return client;
   };
-  let client: Any = await connect();
+  const client: Any = await connect();
   let closed = false;
 
   const dropDatabase = async () => {
@@ -72,16 +81,55 @@ export async function createPostgresEngine({ databaseUrl }: PostgresEngineOption
     },
     snapshot: () => catalogSnapshot(async (sql) => toResult(await client.query(sql))),
     pgDriver: () => createPgDriver(engine),
-    async reset() {
-      await client.end().catch(() => undefined);
-      await dropDatabase();
-      await admin.query(`create database ${quoted}`);
-      client = await connect();
-    },
+    // In place: a fraction of a drop and create, which waits for the server to sync the files away.
+    reset: () => resetDatabase((sql) => client.query(sql)),
     isUnsupported: () => false,
     close: cleanup,
   };
   return engine;
+}
+
+/**
+ * Drops the throwaway databases whose run is gone: made by a process that no longer exists, or by this
+ * one (a worker stopped at a timeout) and no longer connected to. Never any other database.
+ */
+async function dropOrphans(admin: Any): Promise<void> {
+  const { rows } = await admin.query(
+    `select datname from pg_database d where datname like 'rollsafe\\_%' and not exists (select 1 from pg_stat_activity a where a.datname = d.datname)`,
+  );
+  for (const { datname } of rows as { datname: string }[]) {
+    const pid = Number(throwawayName.exec(datname)?.[1]);
+    if (!pid || (pid !== process.pid && isAlive(pid))) continue;
+    await admin.query(`drop database if exists "${datname}" with (force)`);
+  }
+}
+
+/**
+ * The main thread's last resort on Ctrl-C: its workers cannot catch signals, so it drops the databases
+ * this process made on the server of `databaseUrl`.
+ */
+export async function dropThrowawayDatabasesOfThisProcess(databaseUrl: string): Promise<void> {
+  const pg = await loadPg();
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  admin.on('error', () => undefined);
+  await admin.connect();
+  try {
+    const { rows } = await admin.query(`select datname from pg_database where datname like $1`, [`rollsafe\\_${process.pid}\\_%`]);
+    for (const { datname } of rows as { datname: string }[]) {
+      if (throwawayName.test(datname)) await admin.query(`drop database if exists "${datname}" with (force)`);
+    }
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function loadPg(): Promise<Any> {
