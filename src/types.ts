@@ -108,6 +108,8 @@ export interface MigrationModel {
   directives: Directive[];
   /** The file does not parse: nothing else in the model can be trusted. */
   parseError?: { message: string; loc: SourceLocation };
+  /** Alembic: the set's history has several heads and this migration is one of them (`revisions`: every head). */
+  heads?: { revisions: string[]; loc: SourceLocation };
 }
 
 // ---------------------------------------------------------------- run
