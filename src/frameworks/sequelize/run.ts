@@ -111,7 +111,7 @@ async function serverVersion(context: RunnerContext): Promise<string> {
  * umzug 3 calls `up({ name, path, context })`; sequelize-cli calls `up(queryInterface, Sequelize)`.
  * The first parameter tells which: destructured (`{ context }`) or read as `params.context`.
  */
-export function usesUmzugContext(action: Action): boolean {
+export function usesUmzugContext(action: (...args: never[]) => unknown): boolean {
   const source = Function.prototype.toString.call(action);
   const parameters = /^[^(=]*\(\s*([^)]*)\)|^(?:async\s+)?([\w$]+)\s*=>/.exec(source);
   if (!parameters) return false;
