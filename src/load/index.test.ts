@@ -1,6 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { callerIn, importMigration, MigrationLoadError, requireFromProject } from './index.js';
 
@@ -88,4 +91,32 @@ describe('requireFromProject', () => {
     const dir = project('commonjs', {});
     await expect(requireFromProject('sequelize-not-here', dir)).rejects.toThrow(/sequelize-not-here is not installed in/);
   });
+});
+
+describe('importMigration across runs', () => {
+  /** tsx's transform cache, where it keeps each file it compiled with esbuild. */
+  const tsxCache = join(tmpdir(), `tsx-${userInfo().uid}`);
+  const compilationsOf = (token: string) =>
+    existsSync(tsxCache) ? readdirSync(tsxCache).filter((name) => readFileSync(join(tsxCache, name), 'utf8').includes(token)).length : 0;
+
+  for (const type of ['module', 'commonjs'] as const) {
+    it(`compiles a TS migration once, not again on the next run (${type})`, () => {
+      const token = `marker_${randomUUID().replace(/-/g, '')}`;
+      const dir = project(type, { '001_token.ts': `export const up = async (): Promise<string> => '${token}';\n` });
+      const runner = join(dir, 'runner.mts');
+      const load = pathToFileURL(join(import.meta.dirname, 'index.ts')).href;
+      writeFileSync(
+        runner,
+        `import { importMigration } from ${JSON.stringify(load)};\n` +
+          `const loaded = await importMigration(${JSON.stringify(join(dir, 'migrations/001_token.ts'))}, ${JSON.stringify(dir)});\n` +
+          `console.log(await loaded.up());\n`,
+      );
+      // Each run is a fresh process, as each commit's hook is.
+      for (let run = 1; run <= 2; run++) {
+        const child = spawnSync(process.execPath, ['--import', 'tsx', runner], { cwd: join(import.meta.dirname, '..', '..'), encoding: 'utf8' });
+        expect(child.stdout.trim(), child.stderr).toBe(token);
+        expect(compilationsOf(token)).toBe(1);
+      }
+    });
+  }
 });

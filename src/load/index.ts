@@ -1,5 +1,6 @@
 // Loading the user's code: migrations (TS or JS, ESM or CJS) and the framework packages they use,
 // both resolved the way the user's own project resolves them.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire, findSourceMap } from 'node:module';
 import { dirname, extname, join } from 'node:path';
@@ -101,21 +102,45 @@ function tsconfigOf(projectDir: string): string | undefined {
   return existsSync(path) ? path : undefined;
 }
 
-async function importEsm(path: string, projectDir: string): Promise<Record<string, unknown>> {
-  const { tsImport } = await import('tsx/esm/api');
-  return (await tsImport(pathToFileURL(path).href, {
-    parentURL: pathToFileURL(join(projectDir, 'package.json')).href,
-    tsconfig: tsconfigOf(projectDir) ?? false,
-  })) as Record<string, unknown>;
+// tsx's one-call APIs (tsImport, require) register their hooks under a new namespace on every
+// call, and the namespace is part of tsx's transform-cache key: every run recompiled every
+// migration with esbuild (starting its service: about half a second on the hook path). One stable
+// namespace per project and tsconfig keeps tsx's disk cache warm across runs.
+type EsmScope = (specifier: string, parent: string) => Promise<unknown>;
+type CjsScope = (id: string, fromFile: string) => unknown;
+const esmScopes = new Map<string, Promise<EsmScope>>();
+const cjsScopes = new Map<string, Promise<CjsScope>>();
+
+function namespaceOf(projectDir: string, tsconfig: string | undefined): string {
+  return `rollsafe-${createHash('sha256').update(`${projectDir}\0${tsconfig ?? ''}`).digest('hex').slice(0, 12)}`;
 }
 
-// tsImport turns CJS files into data: URLs without source maps; tsx's require keeps real paths and TS lines.
+async function importEsm(path: string, projectDir: string): Promise<Record<string, unknown>> {
+  const tsconfig = tsconfigOf(projectDir);
+  const namespace = namespaceOf(projectDir, tsconfig);
+  let scope = esmScopes.get(namespace);
+  if (!scope) {
+    scope = import('tsx/esm/api').then(({ register }) => register({ namespace, tsconfig: tsconfig ?? false }).import);
+    esmScopes.set(namespace, scope);
+  }
+  return (await (await scope)(pathToFileURL(path).href, pathToFileURL(join(projectDir, 'package.json')).href)) as Record<string, unknown>;
+}
+
+// tsx's ESM import turns CJS files into data: URLs without source maps; its require keeps real paths and TS lines.
 async function requireCommonJs(path: string, projectDir: string): Promise<Record<string, unknown>> {
   const tsconfig = tsconfigOf(projectDir);
-  // tsx's CJS hook reads the tsconfig from this variable (it has no option for it).
-  if (tsconfig) process.env.TSX_TSCONFIG_PATH = tsconfig;
-  const { require: tsxRequire } = await import('tsx/cjs/api');
-  const loaded: unknown = tsxRequire(path, path);
+  const namespace = namespaceOf(projectDir, tsconfig);
+  let scope = cjsScopes.get(namespace);
+  if (!scope) {
+    scope = import('tsx/cjs/api').then(({ register }) => {
+      // tsx's CJS hook reads the tsconfig from this variable when it registers (it has no option for it).
+      if (tsconfig) process.env.TSX_TSCONFIG_PATH = tsconfig;
+      else delete process.env.TSX_TSCONFIG_PATH;
+      return register({ namespace }).require;
+    });
+    cjsScopes.set(namespace, scope);
+  }
+  const loaded: unknown = (await scope)(path, path);
   return typeof loaded === 'object' && loaded !== null ? (loaded as Record<string, unknown>) : { default: loaded };
 }
 
