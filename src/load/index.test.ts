@@ -97,7 +97,11 @@ describe('importMigration across runs', () => {
   /** tsx's transform cache, where it keeps each file it compiled with esbuild. */
   const tsxCache = join(tmpdir(), `tsx-${userInfo().uid}`);
   const compilationsOf = (token: string) =>
-    existsSync(tsxCache) ? readdirSync(tsxCache).filter((name) => readFileSync(join(tsxCache, name), 'utf8').includes(token)).length : 0;
+    existsSync(tsxCache)
+      ? readdirSync(tsxCache, { withFileTypes: true })
+          // tsx also keeps IPC pipes there
+          .filter((entry) => entry.isFile() && readFileSync(join(tsxCache, entry.name), 'utf8').includes(token)).length
+      : 0;
 
   for (const type of ['module', 'commonjs'] as const) {
     it(`compiles a TS migration once, not again on the next run (${type})`, () => {
