@@ -31,6 +31,8 @@ export interface DeployOptions {
   keep?: number;
   keepDays?: number;
   configPath?: string;
+  /** The migrate command's environment (default: rollsafe's own). */
+  env?: NodeJS.ProcessEnv;
   /** Progress lines (never a password). */
   log(line: string): void;
 }
@@ -111,7 +113,7 @@ export async function deploy(options: DeployOptions): Promise<DeployOutcome> {
   for (const removed of await applyRetention(backupDir, { keep: options.keep, keepDays: options.keepDays }, [path])) log(`removed old backup ${removed}`);
 
   log(`running ${options.command.join(' ')}`);
-  const code = await run(options.command, cwd);
+  const code = await run(options.command, cwd, options.env ?? process.env);
   if (code !== 0) return { exitCode: code, backup: path, manifest, restoreCommand };
   return { exitCode: 0, backup: path, manifest, restoreCommand };
 }
@@ -121,9 +123,9 @@ function dedupe(overrides: Override[]): Override[] {
 }
 
 /** The migrate command with its output streamed; its exit code (128+n when killed by signal n). */
-function run(command: string[], cwd: string): Promise<number> {
+function run(command: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((done, failed) => {
-    const child = spawn(command[0], command.slice(1), { cwd, stdio: 'inherit' });
+    const child = spawn(command[0], command.slice(1), { cwd, env, stdio: 'inherit' });
     child.on('error', (error) => failed(new DeployError(`the migrate command could not start: ${error.message}`)));
     child.on('close', (code, signal) => done(code ?? (signal ? 128 + (signalNumbers[signal] ?? 1) : 1)));
   });

@@ -84,7 +84,7 @@ export function connectionProblem(database: Database, stderr: string): string | 
   if (/Connection refused|could not translate host name|timeout expired|No route to host|Network is unreachable|could not connect to server/i.test(text)) {
     return `cannot reach the Postgres server at ${database.server}`;
   }
-  if (/password authentication failed|no password supplied|authentication failed|no pg_hba\.conf entry/i.test(text)) {
+  if (/password authentication failed|no password supplied|authentication failed|no pg_hba\.conf entry|role "[^"]*" does not exist/i.test(text)) {
     return `the server at ${database.server} refused the credentials of user "${database.env.PGUSER ?? '(default)'}"`;
   }
   const missing = /database "([^"]+)" does not exist/.exec(text);
