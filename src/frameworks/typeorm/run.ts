@@ -70,7 +70,7 @@ export async function createTypeormRunner(context: RunnerContext): Promise<Migra
           await queryRunner.beforeMigration();
           await queryRunner.startTransaction();
         }
-        await action.call(instance, traced(queryRunner));
+        await action.call(instance, traced(queryRunner, refuseOutsideTransactionOnPgMem(context, queryRunner)));
         if (transactional) {
           await queryRunner.commitTransaction();
           await queryRunner.afterMigration();
@@ -101,11 +101,11 @@ function migrationClassOf(loaded: Record<string, unknown>, id: string): Migratio
 }
 
 /** The QueryRunner the migration gets: each call it makes remembers its line, for the failure it may raise. */
-function traced<T extends object>(target: T): T {
+function traced<T extends object>(target: T, beforeQuery?: (sql: string) => Promise<void>): T {
   return new Proxy(target, {
     get(object, property) {
       const value: unknown = Reflect.get(object, property, object);
-      if (property === 'manager' && typeof value === 'object' && value !== null) return traced(value);
+      if (property === 'manager' && typeof value === 'object' && value !== null) return traced(value, beforeQuery);
       if (typeof value !== 'function' || typeof property !== 'string') return value;
       return (...args: unknown[]) => {
         const sites = captureCallSites();
@@ -115,6 +115,12 @@ function traced<T extends object>(target: T): T {
           }
           return error;
         };
+        if (property === 'query' && beforeQuery && typeof args[0] === 'string') {
+          const sql = args[0];
+          return beforeQuery(sql).then(
+            () => (value as (...a: unknown[]) => Promise<unknown>).apply(object, args),
+          ).catch((error: unknown) => Promise.reject(tag(error)));
+        }
         let result: unknown;
         try {
           // TypeORM's own inner calls go to the real object: only the migration's calls are traced.
@@ -129,6 +135,25 @@ function traced<T extends object>(target: T): T {
   });
 }
 
+// Statements that may be among those Postgres refuses in a transaction block; the parser decides.
+const maybeOutsideTransaction = /\b(?:concurrently|vacuum|cluster|reindex|database|tablespace|subscription|system)\b/i;
+
+/**
+ * pg-mem runs CREATE INDEX CONCURRENTLY and the like inside a transaction, where Postgres refuses
+ * them: such a statement in a transactional migration goes to PGlite for the verdict.
+ */
+function refuseOutsideTransactionOnPgMem(context: RunnerContext, queryRunner: QueryRunner): ((sql: string) => Promise<void>) | undefined {
+  if (context.engine.name !== 'pg-mem') return undefined;
+  return async (sql) => {
+    if (!queryRunner.isTransactionActive || !maybeOutsideTransaction.test(sql)) return;
+    const { analyseSql } = await import('../../sql/index.js');
+    const analysis = await analyseSql(sql, { file: '', direction: 'up' }).catch(() => undefined);
+    if (analysis && !analysis.transactional) {
+      throw new MigrationRunError('pg-mem does not refuse this statement inside a transaction block as Postgres does', undefined, sql, true);
+    }
+  };
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -140,7 +165,10 @@ async function unsupported(error: unknown, context: RunnerContext): Promise<bool
 }
 
 async function runError(error: unknown, file: string, context: RunnerContext): Promise<MigrationRunError> {
-  if (error instanceof MigrationRunError) return error;
+  if (error instanceof MigrationRunError) {
+    const sites = (error as { [issuedAt]?: NodeJS.CallSite[] })[issuedAt];
+    return error.loc || !sites ? error : new MigrationRunError(error.message, siteIn(sites, file), error.sql, error.unsupported);
+  }
   const err = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as Error & {
     [issuedAt]?: NodeJS.CallSite[];
     query?: string;
