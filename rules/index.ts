@@ -3,8 +3,10 @@ import engineUnsupported from './engine-unsupported.js';
 import idempotentDown from './idempotent-down.js';
 import idempotentUp from './idempotent-up.js';
 import noEmptyDown from './no-empty-down.js';
+import preservesData from './preserves-data.js';
 import requireDown from './require-down.js';
 import requireGuard from './require-guard.js';
+import resumableUp from './resumable-up.js';
 import roundTrip from './round-trip.js';
 import sandboxViolation from './sandbox-violation.js';
 import singleHead from './single-head.js';
@@ -20,6 +22,8 @@ export const allRules: Rule[] = [
   idempotentUp,
   idempotentDown,
   roundTrip,
+  resumableUp,
+  preservesData,
   sandboxViolation,
   engineUnsupported,
 ] as Rule[];

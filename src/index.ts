@@ -222,7 +222,11 @@ async function analyseRunJudge(targets: Target[], options: LintOptions, config: 
       const ofSet = targets.filter((t) => t.set === set);
       const verdicts = await checkMigrations(
         set,
-        ofSet.map((t) => ({ migration: t.migration, hasDown: modelOf.get(t.migration.path)!.then(hasRunnableDown) })),
+        ofSet.map((t) => ({
+          migration: t.migration,
+          hasDown: modelOf.get(t.migration.path)!.then(hasRunnableDown),
+          transactional: modelOf.get(t.migration.path)!.then((model) => model.transactional),
+        })),
         {
           engine: options.engine ?? config.engine ?? 'pg-mem',
           fallback: options.fallback ?? config.fallback ?? true,

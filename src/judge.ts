@@ -147,7 +147,7 @@ export function judge({ model, result, rules, severities }: JudgeInput): FileRes
         report: ({ messageId, data, loc }) => {
           located.push({
             ruleId: rule.id,
-            severity: severity === 'error' ? 2 : 1,
+            severity: severity === 'error' && !rule.meta.warnings?.includes(messageId) ? 2 : 1,
             message: fillTemplate(rule.meta.messages[messageId], data),
             help: fillTemplate(rule.meta.help, data),
             file: loc?.file ?? model.file,

@@ -21,6 +21,8 @@ export interface RuleMeta<MessageId extends string> {
   messages: Record<MessageId, string>;
   /** What to do instead, one line; `{{name}}` placeholders allowed. */
   help: string;
+  /** Messages that are never more than a warning, whatever the rule's severity (a risk to know of, not a bug). */
+  warnings?: NoInfer<MessageId>[];
 }
 
 export interface Rule<MessageId extends string = string> {

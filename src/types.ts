@@ -222,8 +222,33 @@ export interface ProtocolResult {
   upAfterDownChanges?: SchemaChange[];
   /** Connections the migration tried to open itself, which the worker's sandbox refused. */
   sandboxViolations?: SandboxViolation[];
+  /** A non-transactional up that, stopped after one of its statements, cannot be run to the end again. */
+  resumeFailure?: ResumeFailure;
+  /** Values of columns that existed before up which up then down did not bring back (rows were generated first). */
+  dataLoss?: DataLoss[];
+  /** Columns and tables that held rows and that up drops, when no down could be run to check it restores them. */
+  destructiveUp?: { object: string; rows: number }[];
   /** `lint --all`: what rolling the whole history back to the base says of this migration (src/checks/history.ts). */
   history?: HistoryVerdict;
+}
+
+/** Where a crash leaves a non-transactional up stuck: the last statement that ran, then what the re-run did. */
+export interface ResumeFailure {
+  /** The last statement that ran before the simulated crash (1-based position among up's writing statements). */
+  afterStatement: { sql: string; position: number; of: number };
+  /** Running up again from there failed. */
+  error?: StepOutcome['error'];
+  /** Running up again from there succeeded but ended in another schema than one clean up. */
+  changes?: SchemaChange[];
+}
+
+/** One column (or a whole table's rows) whose values up -> down did not keep, with one example row. */
+export interface DataLoss {
+  table: string;
+  /** Absent when rows went missing altogether. */
+  column?: string;
+  /** The row, by primary key when there is one, and its value before -> after, e.g. `id=2: 12.75 -> 13`. */
+  example: string;
 }
 
 /** One outbound connection the sandbox refused: where to, how, and the migration line that asked. */

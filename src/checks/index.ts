@@ -22,6 +22,8 @@ export interface CheckOptions {
 export interface PendingTarget {
   migration: CheckTarget['migration'];
   hasDown: boolean | Promise<boolean>;
+  /** From the static model: false when up does not run in one transaction. */
+  transactional?: boolean | Promise<boolean>;
 }
 
 /**
@@ -38,11 +40,14 @@ export async function checkMigrations(
   const downs = Promise.all(targets.map(async (t) => [t.migration.path, await t.hasDown] as const)).then((entries) => Object.fromEntries(entries));
   let known: Record<string, boolean> | undefined;
   void downs.then((resolved) => (known = resolved));
+  const transactional = Promise.all(targets.map(async (t) => [t.migration.path, (await t.transactional) ?? true] as const)).then((entries) => Object.fromEntries(entries));
+  let knownTransactional: Record<string, boolean> | undefined;
+  void transactional.then((resolved) => (knownTransactional = resolved), () => undefined);
   let remaining = targets;
   while (remaining.length > 0) {
     const input: WalkInput = {
       set,
-      targets: remaining.map((t) => ({ migration: t.migration, hasDown: known?.[t.migration.path] ?? false })),
+      targets: remaining.map((t) => ({ migration: t.migration, hasDown: known?.[t.migration.path] ?? false, transactional: knownTransactional?.[t.migration.path] })),
       engine: options.engine,
       fallback: options.fallback,
       databaseUrl: options.databaseUrl,
@@ -56,7 +61,7 @@ export async function checkMigrations(
     }, (path, history) => {
       const result = results.get(path);
       if (result) results.set(path, { ...result, history });
-    });
+    }, transactional);
     if (!hung) break;
     if (hung.hangsOnUp) hangsOnUp.push(hung.hangsOnUp);
     // The worker is gone: a fresh one carries on with what is left.
@@ -106,6 +111,7 @@ function walkInWorker(
   downs: Promise<Record<string, boolean>>,
   record: (path: string, result: ProtocolResult) => void,
   attach: (path: string, history: HistoryVerdict) => void,
+  transactional?: Promise<Record<string, boolean>>,
 ): Promise<Hang | undefined> {
   return new Promise((resolve, reject) => {
     const worker = spawnWorker(input);
@@ -132,7 +138,9 @@ function walkInWorker(
       }, timeoutMs);
     };
 
-    if (input.downsPending) void downs.then((resolved) => worker.postMessage({ downs: resolved }), (error: Error) => finish({ error }));
+    if (input.downsPending) {
+      void Promise.all([downs, transactional]).then(([resolved, inTransaction]) => worker.postMessage({ downs: resolved, transactional: inTransaction }), (error: Error) => finish({ error }));
+    }
 
     worker.on('message', (event: WalkEvent | { type: 'done' } | { type: 'failed'; message: string }) => {
       switch (event.type) {

@@ -4,9 +4,13 @@ import { basename } from 'node:path';
 import { MigrationLoadError } from '../load/index.js';
 import { diffSnapshots } from '../schema/diff.js';
 import type { ReplayCache } from './replay-cache.js';
+import type { SchemaSnapshot } from '../schema/snapshot.js';
+import { checkPreservesData } from './data/index.js';
+import { checkResume } from './resume.js';
 import {
   MigrationRunError,
   type Engine,
+  type LoggedStatement,
   type MigrationFile,
   type MigrationRunner,
   type MigrationSet,
@@ -27,6 +31,8 @@ export interface ProtocolInput {
   applied: number;
   /** Recorded statements of earlier migrations, replayed as SQL instead of through the framework. */
   replayCache?: ReplayCache;
+  /** False when up does not run in one transaction (the static model says so): resumable-up checks it. */
+  transactional?: boolean;
   /** Told before each migration replayed and each step, so a watchdog can say where a hang was. */
   onProgress?(event: { replaying: MigrationFile } | { step: ProtocolStepName }): void;
 }
@@ -39,7 +45,25 @@ export interface ProtocolRun {
   replayFailedToLoad?: boolean;
 }
 
+/** What the steps saw that the later phases (resume, data) start from. */
+interface Seen {
+  s0?: SchemaSnapshot;
+  s1?: SchemaSnapshot;
+  /** Back to the state before up (a fresh replay); a message when it failed. */
+  restore?(): Promise<string | undefined>;
+  /** The target's first up and first down, as sent to the engine. */
+  up?: LoggedStatement[];
+  down?: LoggedStatement[];
+}
+
+/** The protocol's steps, then the phases that judge more than the schema: resuming a stopped up, keeping data. */
 export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
+  const seen: Seen = {};
+  const run = await runSteps({ ...input, runner: recordingFirstRuns(input, seen) }, seen);
+  return runDeeperPhases(input, run, seen);
+}
+
+async function runSteps(input: ProtocolInput, seen: Seen): Promise<ProtocolRun> {
   const { engine, runner, set, migration, hasDown } = input;
   const index = set.migrations.findIndex((m) => m.path === migration.path);
   if (index < 0) throw new Error(`${migration.path} is not a migration of ${set.dir}`);
@@ -115,9 +139,12 @@ export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
     return { result, applied: 0, replayFailedToLoad };
   }
   const s0 = await engine.snapshot();
+  seen.s0 = s0;
+  seen.restore = async () => (await replay(0))?.message;
 
   if (!(await step('up', 'up')).ok) return { result, applied: 0 };
   const s1 = await engine.snapshot();
+  seen.s1 = s1;
 
   const upAgain = await step('up-again', 'up');
   let atS1 = upAgain.ok;
@@ -148,6 +175,66 @@ export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
   if (!upAfterDown.ok) return { result, applied: 0 };
   result.upAfterDownChanges = nonEmpty(diffSnapshots(s1, await engine.snapshot()));
   return { result, applied: result.upAfterDownChanges ? 0 : index + 1 };
+}
+
+/** Records what the target's first up and first down send, leaving replays of earlier migrations to the replay cache. */
+function recordingFirstRuns(input: ProtocolInput, seen: Seen): MigrationRunner {
+  const { engine, runner, migration } = input;
+  return {
+    async run(file, direction) {
+      if (file.path !== migration.path || seen[direction]) return runner.run(file, direction);
+      const log: LoggedStatement[] = [];
+      engine.statementLog = log;
+      try {
+        await runner.run(file, direction);
+      } finally {
+        engine.statementLog = undefined;
+        seen[direction] = log;
+      }
+    },
+    close: () => runner.close(),
+  };
+}
+
+/**
+ * resumable-up for a non-transactional up that works, preserves-data for a migration whose steps all
+ * held; both leave rows or half-runs behind, so the next migration starts from a fresh replay.
+ */
+async function runDeeperPhases(input: ProtocolInput, run: ProtocolRun, seen: Seen): Promise<ProtocolRun> {
+  const { result } = run;
+  const { s0, s1, restore, up } = seen;
+  if (!s0 || !s1 || !restore || !up || result.steps.some((step) => !step.ok)) return run;
+  const index = input.set.migrations.findIndex((m) => m.path === input.migration.path);
+  let atS1 = run.applied === index + 1;
+  if (input.transactional === false) {
+    input.onProgress?.({ step: 'up' });
+    const failure = await checkResume({
+      engine: input.engine,
+      runner: input.runner,
+      migration: input.migration,
+      upStatements: up,
+      afterUp: s1,
+      restore,
+      errorOf: (error) => errorOf(input.engine, error),
+    });
+    if (failure) result.resumeFailure = failure;
+    atS1 = false;
+  }
+  if (result.upAgainChanges || result.downChanges || result.upAfterDownChanges) return { ...run, applied: atS1 ? run.applied : 0 };
+  const data = await checkPreservesData({
+    engine: input.engine,
+    runner: input.runner,
+    migration: input.migration,
+    hasDown: input.hasDown,
+    before: s0,
+    afterUp: s1,
+    statements: [...up, ...(seen.down ?? [])],
+    atAfterUp: atS1,
+    restore,
+  });
+  if (data.dataLoss) result.dataLoss = data.dataLoss;
+  if (data.destructiveUp) result.destructiveUp = data.destructiveUp;
+  return { ...run, applied: atS1 && !data.ran ? run.applied : 0 };
 }
 
 /** A step that could not even be set up: reported as that step failing, with why. */

@@ -13,6 +13,8 @@ import type { Sandbox } from './sandbox.js';
 export interface CheckTarget {
   migration: MigrationFile;
   hasDown: boolean;
+  /** False when up does not run in one transaction (static model): resumable-up checks it. */
+  transactional?: boolean;
 }
 
 export interface WalkInput {
@@ -52,6 +54,7 @@ export async function walkSet(
   tell: (event: WalkEvent) => void,
   downs?: Promise<Record<string, boolean>>,
   sandbox?: Sandbox,
+  transactional?: Promise<Record<string, boolean> | undefined>,
 ): Promise<void> {
   const { set } = input;
   const adapter = await loadAdapter(set.framework);
@@ -98,6 +101,7 @@ export async function walkSet(
       set,
       migration: target.migration,
       hasDown: target.hasDown,
+      transactional: target.transactional,
       applied: state.applied,
       onProgress: (event) => {
         if (sandbox) sandbox.during = 'step' in event ? event.step : undefined;
@@ -142,8 +146,10 @@ export async function walkSet(
     // Boot the engine and the framework while the main thread is still reading the migrations.
     await stateOf(input.engine);
     const hasDown = downs ? await downs : undefined;
+    const inTransaction = transactional ? await transactional : undefined;
     for (const target of inSetOrder(set, input.targets)) {
       if (hasDown) target.hasDown = hasDown[target.migration.path] ?? target.hasDown;
+      if (inTransaction) target.transactional = inTransaction[target.migration.path] ?? target.transactional;
       const path = target.migration.path;
       // Booting the engine is not the migration's time; loading it is (a top-level loop hangs here).
       await stateOf(input.engine);
@@ -184,6 +190,9 @@ export function isClean(result: ProtocolResult): boolean {
     !result.upAgainChanges &&
     !result.downChanges &&
     !result.upAfterDownChanges &&
+    !result.resumeFailure &&
+    !result.dataLoss &&
+    !result.destructiveUp &&
     result.steps.every((step) => step.ok)
   );
 }

@@ -17,10 +17,11 @@ const sandbox = installSandbox({
   allowed: input.engine === 'postgres' && input.databaseUrl ? endpointsOf(input.databaseUrl) : [],
   files: input.set.migrations.flatMap((m) => (m.downPath ? [m.path, m.downPath] : [m.path])),
 });
-const downs = input.downsPending
-  ? new Promise<Record<string, boolean>>((resolve) => port.once('message', (message: { downs: Record<string, boolean> }) => resolve(message.downs)))
+const facts = input.downsPending
+  ? new Promise<{ downs: Record<string, boolean>; transactional?: Record<string, boolean> }>((resolve) => port.once('message', resolve))
   : undefined;
-walkSet(input, (event) => port.postMessage(event), downs, sandbox).then(
+const downs = facts?.then((message) => message.downs);
+walkSet(input, (event) => port.postMessage(event), downs, sandbox, facts?.then((message) => message.transactional)).then(
   () => port.postMessage({ type: 'done' }),
   (error: unknown) => port.postMessage({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
 );

@@ -189,15 +189,3 @@ describe('statementStart (where a runtime failure is placed)', () => {
     expect(at(9)).toEqual({ file: 'm.ts', line: 9, column: 6 });
   });
 });
-
-describe('guards suggested in Kysely terms', () => {
-  it('a rename is guarded by the introspection lookup its fix suggests', async () => {
-    const rename = "await db.schema.alterTable('users').renameColumn('manual_otp', 'otp').execute();";
-    const [unguarded] = (await analyseKyselySource(`export async function up(db) {\n  ${rename}\n}\n`, 'm.ts')).operations;
-    expect(unguarded).toMatchObject({ guarded: false });
-    const condition = /`if \((.*)\) \{ … \}`/.exec(unguarded.fix ?? '')?.[1];
-    expect(condition).toBeDefined();
-    const [guarded] = (await analyseKyselySource(`export async function up(db) {\n  if (${condition}) {\n    ${rename}\n  }\n}\n`, 'm.ts')).operations;
-    expect(guarded).toMatchObject({ kind: 'alterTable.renameColumn', guarded: true });
-  });
-});
