@@ -35,7 +35,7 @@ export async function createAlembicRunner(context: RunnerContext): Promise<Migra
   const offline = renderedOnce(set.migrations.map((m) => m.path), options);
   await offline.catch(() => undefined);
   let online: OnlineRunner | undefined;
-  if ([...sources.values()].some((source) => readsDatabase.test(source))) {
+  if (engine.name !== 'pg-mem' && [...sources.values()].some((source) => readsDatabase.test(source))) {
     online = new OnlineRunner(options);
     await online.started().catch(() => undefined);
   }
@@ -53,6 +53,8 @@ export async function createAlembicRunner(context: RunnerContext): Promise<Migra
         await runRendered(engine, file, rendered!.statements ?? [], !/autocommit_block/.test(sourceOf(file)));
         return;
       }
+      // SQLAlchemy's inspector reads pg_catalog in ways pg-mem does not emulate: real Postgres (PGlite) runs these.
+      if (engine.name === 'pg-mem') throw new MigrationRunError('pg-mem cannot run a revision that reads the database (op.get_bind(), an inspector)', undefined, undefined, true);
       online ??= new OnlineRunner(options);
       await runOnline(engine, online, file, direction);
     },
