@@ -69,8 +69,8 @@ export async function deploy(options: DeployOptions): Promise<DeployOutcome> {
   // Everything that can be wrong with the input is found before anything is written.
   const { major, version } = await serverMajor(database);
   await checkClientTools(database, major);
-  await ensureWritableDir(backupDir);
   if (!findExecutable(options.command[0], cwd)) throw new DeployError(`the migrate command "${options.command[0]}" was not found`);
+  await ensureWritableDir(backupDir);
 
   const config = await loadConfig(cwd, options.configPath);
   const sets = await discoverSets(cwd, { sets: config.sets?.map((s) => ({ dir: s.dir, framework: s.framework })) });
