@@ -40,7 +40,7 @@ const readings = new Map<string, Promise<ReadReply>>();
 export async function readRevisionFiles(path: string): Promise<{ reply: ReadReply; reading: FileReading }> {
   const dir = dirname(path);
   const dirs = versionDirsOf(dir);
-  const files = [...new Set([path, ...readRevisions(dirs).map((r) => r.path)])];
+  const files = [...new Set([path, ...readRevisions(dirs).map((r) => r.path)])].sort();
   const stamps = await Promise.all(files.map(async (file) => `${file}:${(await stat(file).catch(() => undefined))?.mtimeMs}`));
   const key = stamps.join('\n');
   let reply = readings.get(key);

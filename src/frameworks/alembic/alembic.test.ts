@@ -1,0 +1,232 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyseAlembicRevision, guardFix } from './analyse.js';
+import { findAlembicProject, headsOf, listAlembicRevisions, readAlembicIni, readRevisionHeader, topologicalOrder, type RevisionHeader } from './discover.js';
+import { findPython } from './python.js';
+import { needsOnline } from './run.js';
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A throwaway Alembic project: alembic.ini plus files relative to it. */
+function project(files: Record<string, string>, ini = '[alembic]\nscript_location = %(here)s/alembic\n'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rollsafe-alembic-'));
+  made.push(dir);
+  writeFileSync(join(dir, 'alembic.ini'), ini);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+function revision(id: string, down: string, body = '    pass\n', downBody = '    pass\n'): string {
+  return `from alembic import op\nimport sqlalchemy as sa\n\nrevision = "${id}"\ndown_revision = ${down}\n\n\ndef upgrade():\n${body}\n\ndef downgrade():\n${downBody}`;
+}
+
+function header(id: string, down: string[], dependsOn: string[] = []): RevisionHeader {
+  return { path: `${id}.py`, revision: id, downRevisions: down, dependsOn, branchLabels: [], revisionLine: 1, downRevisionLine: 2 };
+}
+
+describe('alembic.ini', () => {
+  it('expands %(here)s, reads version_locations with their separator and prepend_sys_path', () => {
+    const dir = project({}, '[alembic]\nscript_location = %(here)s/db\nversion_locations = %(here)s/db/versions;%(here)s/plugins/versions\nversion_path_separator = ;\nprepend_sys_path = .\n\n[loggers]\nkeys = root\n');
+    expect(readAlembicIni(join(dir, 'alembic.ini'))).toEqual({
+      dir,
+      scriptLocation: join(dir, 'db'),
+      versionDirs: [join(dir, 'db/versions'), join(dir, 'plugins/versions')],
+      sysPath: [dir],
+    });
+  });
+
+  it('defaults to script_location/versions, and a package-style location is left to Alembic', () => {
+    const dir = project({}, '[alembic]\nscript_location = migrations\n');
+    expect(readAlembicIni(join(dir, 'alembic.ini'))?.versionDirs).toEqual([join(dir, 'migrations/versions')]);
+    const packaged = project({}, '[alembic]\nscript_location = myapp:migrations\n');
+    expect(readAlembicIni(join(packaged, 'alembic.ini'))).toBeUndefined();
+  });
+
+  it('is found from a versions folder below it', () => {
+    const dir = project({ 'alembic/versions/a_init.py': revision('a', 'None') });
+    expect(findAlembicProject(join(dir, 'alembic/versions'))?.dir).toBe(dir);
+  });
+});
+
+describe('the revision graph', () => {
+  it('reads plain, typed and tuple assignments, not the docstring', () => {
+    const source = `"""merge\n\nRevision ID: m1\nRevises: a1, b1\n"""\nrevision: str = "m1"\ndown_revision: Union[str, Sequence[str], None] = ("a1", "b1")\nbranch_labels = ("core",)\ndepends_on = 'c1'\n`;
+    expect(readRevisionHeader('m1.py', source)).toEqual({
+      path: 'm1.py',
+      revision: 'm1',
+      downRevisions: ['a1', 'b1'],
+      dependsOn: ['c1'],
+      branchLabels: ['core'],
+      revisionLine: 6,
+      downRevisionLine: 7,
+    });
+    expect(readRevisionHeader('x.py', 'import os\nrevision = "x"\n')).toBeUndefined();
+  });
+
+  it('orders parents and depends_on before children, whatever the file names say', () => {
+    const order = topologicalOrder([header('c', ['b']), header('a', []), header('m', ['b', 'd']), header('b', ['a']), header('d', ['a'], ['c'])]);
+    expect(order.map((r) => r.revision)).toEqual(['a', 'b', 'c', 'd', 'm']);
+  });
+
+  it('has one head per unrevised revision; depends_on makes none', () => {
+    expect(headsOf([header('a', []), header('b', ['a']), header('c', ['a'])]).map((r) => r.revision)).toEqual(['b', 'c']);
+    expect(headsOf([header('a', []), header('b', ['a']), header('c', ['a'], ['b']), header('m', ['b', 'c'])]).map((r) => r.revision)).toEqual(['m']);
+  });
+
+  it('lists every version location of the project, in upgrade order', () => {
+    const dir = project(
+      {
+        'alembic/versions/2_second.py': revision('r2', '"r1"'),
+        'alembic/versions/1_first.py': revision('r1', 'None'),
+        'plugins/versions/0_plugin.py': revision('p1', '"r2"'),
+        'alembic/versions/helpers.py': 'import os\n',
+      },
+      '[alembic]\nscript_location = %(here)s/alembic\nversion_locations = %(here)s/alembic/versions %(here)s/plugins/versions\n',
+    );
+    const listed = listAlembicRevisions(join(dir, 'alembic/versions'));
+    expect(listed.map((m) => [m.id, basename(m.path)])).toEqual([
+      ['r1', '1_first.py'],
+      ['r2', '2_second.py'],
+      ['p1', '0_plugin.py'],
+    ]);
+    expect(listAlembicRevisions(dir).map((m) => m.id)).toEqual(['r1', 'r2', 'p1']);
+  });
+});
+
+describe('the static model (Python ast)', () => {
+  const dir = project({
+    'alembic/versions/a_guards.py': revision(
+      'a',
+      'None',
+      [
+        '    op.create_table("t", sa.Column("id", sa.Integer), if_not_exists=True)',
+        '    op.create_index("ix_t_id", "t", ["id"])',
+        '    bind = op.get_bind()',
+        '    if not sa.inspect(bind).has_table("u"):',
+        '        op.create_table("u", sa.Column("id", sa.Integer))',
+        '    columns = [c["name"] for c in sa.inspect(bind).get_columns("t")]',
+        '    if "note" not in columns:',
+        '        op.add_column("t", sa.Column("note", sa.Text()))',
+        '    op.execute(',
+        '        """',
+        '        CREATE TABLE IF NOT EXISTS v (id int);',
+        '        CREATE INDEX ix_v ON v (id)',
+        '        """',
+        '    )',
+        '',
+      ].join('\n'),
+      [
+        '    op.drop_column("t", "note")',
+        '    if sa.inspect(op.get_bind()).has_table("u"):',
+        '        op.drop_table("u")',
+        '    op.drop_index("ix_t_id", table_name="t", if_exists=True)',
+        '    op.drop_table("t")',
+        '',
+      ].join('\n'),
+    ),
+    'alembic/versions/b_early_return.py': revision(
+      'b',
+      '"a"',
+      ['    if _has("w"):', '        return', '    op.create_table("w", sa.Column("id", sa.Integer))', ''].join('\n') +
+        '\n\ndef _has(table):\n    return sa.inspect(op.get_bind()).has_table(table)\n',
+      '    raise NotImplementedError()\n',
+    ),
+    'alembic/versions/c_directive.py': [
+      'from alembic import op',
+      '',
+      'revision = "c"',
+      'down_revision = "b"',
+      '',
+      '',
+      'def upgrade():',
+      '    op.execute("UPDATE t SET id = id")',
+      '',
+      '',
+      '# rollsafe-disable-next-line no-empty-down -- nothing to undo for a data fix',
+      'def downgrade():',
+      '    """Nothing to undo."""',
+      '',
+    ].join('\n'),
+    'alembic/versions/d_merge.py': revision('d', '("c", "a")'),
+    'alembic/versions/e_broken.py': 'revision = "e"\ndown_revision = "d"\ndef upgrade(:\n',
+  });
+  const file = (name: string) => join(dir, 'alembic/versions', name);
+
+  it('finds each op.* call with its guard: keyword, inspector check, names assigned from one; SQL in op.execute is read by the SQL rules', async () => {
+    const model = await analyseAlembicRevision(file('a_guards.py'));
+    const operations = model.operations.map((op) => `${op.direction} ${op.kind} ${op.target ?? ''} @${op.loc.line}:${op.loc.column} ${op.guarded ? 'guarded' : 'UNGUARDED'}`);
+    expect(operations).toEqual([
+      'up op.create_table t @9:5 guarded',
+      'up op.create_index ix_t_id @10:5 UNGUARDED',
+      'up op.create_table u @13:9 guarded',
+      'up op.add_column t.note @16:9 guarded',
+      'up CREATE TABLE v @19:9 guarded',
+      'up CREATE INDEX ix_v @20:9 UNGUARDED',
+      'down op.drop_column t.note @26:5 UNGUARDED',
+      'down op.drop_table u @28:9 guarded',
+      'down op.drop_index ix_t_id @29:5 guarded',
+      'down op.drop_table t @30:5 UNGUARDED',
+    ]);
+    expect(model.up).toMatchObject({ line: 8 });
+    expect(model.down).toMatchObject({ status: 'present', empty: false, loc: { line: 25 } });
+  });
+
+  it('an early return on an inspector check (through a helper) guards what follows; raise NotImplementedError is an empty down', async () => {
+    const model = await analyseAlembicRevision(file('b_early_return.py'));
+    expect(model.operations.map((op) => op.guarded)).toEqual([true]);
+    expect(model.down.empty).toBe(true);
+  });
+
+  it('a docstring-only down is empty, and the directive above it silences its line', async () => {
+    const model = await analyseAlembicRevision(file('c_directive.py'));
+    expect(model.down.empty).toBe(true);
+    expect(model.down.loc.line).toBe(12);
+    expect(model.directives).toMatchObject([{ kind: 'disable-next-line', rules: ['no-empty-down'], appliesToLine: 12 }]);
+  });
+
+  it('a merge revision that does nothing either way has nothing to undo', async () => {
+    const model = await analyseAlembicRevision(file('d_merge.py'));
+    expect(model.down).toMatchObject({ status: 'present', empty: false });
+  });
+
+  it('a file Python cannot parse is a parse error at its line', async () => {
+    const model = await analyseAlembicRevision(file('e_broken.py'));
+    expect(model.parseError).toMatchObject({ loc: { line: 3 } });
+  });
+});
+
+describe('the fix the installed Alembic supports', () => {
+  it('suggests the keyword when the signature has it, an inspector check when it does not', () => {
+    const current = { version: '1.20.0', params: { create_table: ['if_not_exists'], drop_column: [] } };
+    expect(guardFix('op.create_table', 'create_table', 'users', current)).toBe('pass if_not_exists=True to op.create_table (Alembic 1.20.0 accepts it)');
+    expect(guardFix('op.drop_column', 'drop_column', 'users.status', current)).toBe(
+      'wrap it in `if "status" in [c["name"] for c in sa.inspect(op.get_bind()).get_columns("users")]:` (Alembic 1.20.0\'s op.drop_column has no if_exists)',
+    );
+    const old = { version: '1.12.1', params: { create_table: [] } };
+    expect(guardFix('op.create_table', 'create_table', 'users', old)).toBe(
+      'wrap it in `if not sa.inspect(op.get_bind()).has_table("users"):` (Alembic 1.12.1\'s op.create_table has no if_not_exists)',
+    );
+  });
+});
+
+describe('running', () => {
+  it('runs online what reads the database or could not be rendered offline', () => {
+    expect(needsOnline('op.create_table("t")', { statements: [] } as never)).toBe(false);
+    expect(needsOnline('bind = op.get_bind()', { statements: [] } as never)).toBe(true);
+    expect(needsOnline('op.create_table("t")', { error: { message: 'x' } })).toBe(true);
+  });
+
+  it("finds the project's python: ROLLSAFE_PYTHON, then a .venv in the project", () => {
+    const dir = project({ '.venv/bin/python': '' });
+    expect(findPython(dir, { ROLLSAFE_PYTHON: '/opt/py/bin/python3' })).toBe('/opt/py/bin/python3');
+    expect(findPython(dir, { PATH: '' })).toBe(join(dir, '.venv/bin/python'));
+  });
+});
