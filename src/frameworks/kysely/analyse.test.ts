@@ -174,18 +174,32 @@ describe('statementStart (where a runtime failure is placed)', () => {
   const source = `export async function up(db) {
   await db.schema
     .createTable('users')
-    .addColumn('id', 'serial')
+    .addColumn('created_at', 'timestamp', (col) =>
+      col.notNull().defaultTo(db.fn('now', []))
+    )
     .execute();
   await db.schema.alterTable('users')
     .addColumn('x', 'text')
     .execute();
-  await sql\`select 1\`.execute(db);
+  await sql\`select (1)\`.execute(db);
 }
 `;
-  const at = (line: number) => statementStart({ file: 'm.ts', line, column: 6 }, source);
-  it('moves an .execute() line up to the chain: the first call under a bare `await db.schema`, else the statement line', () => {
-    expect(at(5)).toEqual({ file: 'm.ts', line: 3, column: 5 });
-    expect(at(8)).toEqual({ file: 'm.ts', line: 6, column: 3 });
-    expect(at(9)).toEqual({ file: 'm.ts', line: 9, column: 6 });
+  const at = (line: number, column: number) => statementStart({ file: 'm.ts', line, column }, source);
+  it('walks an .execute() back over its chain, multi-line arguments included, to where the static reader puts the statement', () => {
+    expect(at(7, 6)).toEqual({ file: 'm.ts', line: 3, column: 6 });
+    expect(at(10, 6)).toEqual({ file: 'm.ts', line: 8, column: 9 });
+    expect(at(11, 24)).toEqual({ file: 'm.ts', line: 11, column: 9 });
+  });
+});
+
+describe('guards suggested in Kysely terms', () => {
+  it('a rename is guarded by the introspection lookup its fix suggests', async () => {
+    const rename = "await db.schema.alterTable('users').renameColumn('manual_otp', 'otp').execute();";
+    const [unguarded] = (await analyseKyselySource(`export async function up(db) {\n  ${rename}\n}\n`, 'm.ts')).operations;
+    expect(unguarded).toMatchObject({ guarded: false });
+    const condition = /`if \((.*)\) \{ … \}`/.exec(unguarded.fix ?? '')?.[1];
+    expect(condition).toBeDefined();
+    const [guarded] = (await analyseKyselySource(`export async function up(db) {\n  if (${condition}) {\n    ${rename}\n  }\n}\n`, 'm.ts')).operations;
+    expect(guarded).toMatchObject({ kind: 'alterTable.renameColumn', guarded: true });
   });
 });

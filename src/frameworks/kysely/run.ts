@@ -155,18 +155,66 @@ async function runError(error: unknown, file: string, plugin: CallSitePlugin, co
 }
 
 /**
- * The `.execute()` call site moved up to where its chain starts, as the static reader places it: the
- * first `.createTable(…)` line under a bare `await db.schema`, else the line the statement begins on.
+ * The `.execute()` call site moved back to where its chain starts, as the static reader places it: at
+ * the schema method (`.createTable`) when it sits on its own line under `await db.schema`, else at the
+ * chain's first identifier. Walks the text backwards over `.name(…)` links and balanced brackets.
  */
 export function statementStart(site: SourceLocation, source = readSource(site.file)): SourceLocation {
-  const lines = source.split('\n');
-  let index = site.line - 1;
-  if (!/^\s*\./.test(lines[index] ?? '')) return site;
-  while (index > 0 && /^\s*\./.test(lines[index - 1])) index--;
-  const above = lines[index - 1];
-  if (above !== undefined && !/(?:^|[\s(])(?:await\s+)?[\w$.]*\.schema\s*$/.test(above)) index--;
-  const line = lines[index];
-  return { file: site.file, line: index + 1, column: line.length - line.trimStart().length + 1 };
+  const lineStarts = [0];
+  for (let i = 0; i < source.length; i++) if (source[i] === '\n') lineStarts.push(i + 1);
+  const lineStart = lineStarts[site.line - 1];
+  if (lineStart === undefined) return site;
+  const place = (offset: number): SourceLocation => {
+    let line = lineStarts.findIndex((start) => start > offset);
+    line = line === -1 ? lineStarts.length : line;
+    return { file: site.file, line, column: offset - lineStarts[line - 1] + 1 };
+  };
+  let at = lineStart + site.column - 1;
+  // The site points at the method name or the dot before it: settle on the start of `execute`.
+  if (source[at] === '.') at++;
+  while (at > 0 && /[\w$]/.test(source[at - 1])) at--;
+  const names: { name: string; offset: number }[] = [];
+  for (;;) {
+    let i = skipSpaceBack(source, at - 1);
+    if (source[i] !== '.') break;
+    i = skipSpaceBack(source, i - 1);
+    if (source[i] === ')' || source[i] === ']') i = skipSpaceBack(source, matchBack(source, i) - 1);
+    if (source[i] === '`') i = source.lastIndexOf('`', i - 1) - 1;
+    let nameStart = i + 1;
+    while (nameStart > 0 && /[\w$]/.test(source[nameStart - 1])) nameStart--;
+    if (nameStart > i) break;
+    names.unshift({ name: source.slice(nameStart, i + 1), offset: nameStart });
+    at = nameStart;
+  }
+  if (names.length === 0) return site;
+  const start = place(names[0].offset);
+  const schemaIndex = names.findIndex((link) => link.name === 'schema');
+  const method = schemaIndex >= 0 ? names[schemaIndex + 1] : undefined;
+  if (method && place(method.offset).line !== start.line) return place(method.offset);
+  return start;
+}
+
+function skipSpaceBack(source: string, index: number): number {
+  let i = index;
+  while (i >= 0 && /\s/.test(source[i])) i--;
+  return i;
+}
+
+/** The offset of the bracket opening the one closing at `index`, skipping quoted text. */
+function matchBack(source: string, index: number): number {
+  let depth = 0;
+  for (let i = index; i >= 0; i--) {
+    const ch = source[i];
+    if (ch === "'" || ch === '"' || ch === '`') {
+      i = source.lastIndexOf(ch, i - 1);
+      if (i < 0) return 0;
+    } else if (ch === ')' || ch === ']' || ch === '}') depth++;
+    else if (ch === '(' || ch === '[' || ch === '{') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return 0;
 }
 
 function readSource(file: string): string {
