@@ -173,10 +173,11 @@ export async function serverMajor(database: Database): Promise<{ major: number; 
 
 /**
  * The client tools' major must match or exceed the server's (pg_dump refuses a newer server).
- * Looks on PATH, then in Debian's /usr/lib/postgresql/<major>/bin, and says in one line what is missing.
+ * Looks in $ROLLSAFE_PG_BIN, else on PATH then in Debian's /usr/lib/postgresql/<major>/bin; says in one line what is missing.
  */
 export async function checkClientTools(database: Database, serverVersion: number): Promise<void> {
-  const candidates = [process.env.ROLLSAFE_PG_BIN, undefined, `/usr/lib/postgresql/${serverVersion}/bin`];
+  // An explicit ROLLSAFE_PG_BIN is the only place looked at.
+  const candidates = process.env.ROLLSAFE_PG_BIN ? [process.env.ROLLSAFE_PG_BIN] : [undefined, `/usr/lib/postgresql/${serverVersion}/bin`];
   let seen: number | undefined;
   for (const dir of new Set(candidates)) {
     if (dir !== undefined && !existsSync(join(dir, 'pg_dump'))) continue;
@@ -185,7 +186,7 @@ export async function checkClientTools(database: Database, serverVersion: number
     if (!major) continue;
     seen ??= major;
     if (major >= serverVersion) {
-      if (dir) process.env.ROLLSAFE_PG_BIN = dir;
+      if (dir) process.env.ROLLSAFE_PG_BIN = dir; // psql and pg_restore come from the same place
       return;
     }
   }

@@ -1,6 +1,6 @@
 // verify-backup, restore and drift on the local server; retention and pending-migration logic without one.
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, truncateSync, utimesSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, truncateSync, utimesSync, writeFileSync, existsSync, statSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,6 +176,23 @@ describe.skipIf(!reachable)('bad input: one line, exit 2, nothing written', { ti
     oneLine(runs[3], /^rollsafe: the migrate command "no-such-migrate-tool" was not found\n/);
     expect(existsSync(join(project, '.rollsafe'))).toBe(false);
     expect(await rows(db, 'select count(*)::int as n from accounts')).toEqual([{ n: 2 }]);
+  });
+
+  it('client tools older than the server', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'rollsafe-old-tools-'));
+    writeFileSync(join(bin, 'pg_dump'), '#!/bin/sh\necho "pg_dump (PostgreSQL) 9.6.24"\n', { mode: 0o755 });
+    symlinkSync(execFileSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' }).trim(), join(bin, 'psql'));
+    const { db } = await databaseWithData('oldtools');
+    const { major } = await serverMajor(db);
+    const child = spawn(process.execPath, ['--import', tsx, join(repo, 'src/cli.ts'), 'verify-backup', 'any.dump', '--database-url', databaseUrl!], {
+      env: { ...process.env, ROLLSAFE_PG_BIN: bin },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise((done) => child.on('close', done));
+    expect(code).toBe(2);
+    expect(stderr).toBe(`rollsafe: pg_dump 9 is older than the server (PostgreSQL ${major}): install the PostgreSQL ${major} client tools or set ROLLSAFE_PG_BIN\n`);
   });
 });
 

@@ -8,6 +8,7 @@ import { restoreBackup } from '../../src/deploy/restore.js';
 import { execSql, parseDatabaseUrl } from '../../src/deploy/server.js';
 import { readState } from '../../src/deploy/state.js';
 import { verifyBackup } from '../../src/deploy/verify.js';
+import { driftFromMigrations } from '../../src/drift/index.js';
 import { addPlan, createAccounts, createDatabase, knexMigrate, knexProject, rows, serverReachable, uniqueNames, unguardedNickname } from './helpers.js';
 
 const reachable = await serverReachable();
@@ -123,5 +124,18 @@ describe.skipIf(!reachable)('rollsafe deploy (knex)', { timeout: 420_000 }, () =
     expect(outcome.restoreCommand).not.toContain('s3cret-pw');
     expect(prod.log.join('\n')).not.toContain('s3cret-pw');
     expect(parseDatabaseUrl(url.toString()).env.PGPASSWORD).toBe('s3cret-pw');
+  });
+
+  it('drift --database-url: a live database against a replay of the migrations it has applied', async () => {
+    const prod = await production({ '002_add_accounts_plan.cjs': addPlan });
+    // 002 is pending, so a replay leaves it out too.
+    expect((await driftFromMigrations(prod.url, { cwd: prod.dir })).differences).toEqual([]);
+
+    await execSql(prod.db, 'alter table accounts add column legacy_code text; create index accounts_legacy_code_idx on accounts (legacy_code)');
+    const report = await driftFromMigrations(prod.url, { cwd: prod.dir });
+    expect(report.differences.map((d) => d.message)).toEqual([
+      `${prod.db.name} has column accounts.legacy_code, a replay of its migrations does not`,
+      `${prod.db.name} has index accounts_legacy_code_idx, a replay of its migrations does not`,
+    ]);
   });
 });
