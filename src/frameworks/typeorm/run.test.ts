@@ -109,6 +109,33 @@ describe('the TypeORM runner on PGlite', () => {
   }, 60_000);
 });
 
+describe('the TypeORM runner on PGlite without uuid-ossp', () => {
+  it('calls uuid_generate_v4() missing an engine limit: TypeORM creates uuid-ossp on connect for uuid entities', async () => {
+    const engine = await createEngine('pglite', { extensions: [] });
+    const runner = await createTypeormRunner(contextFor(engine));
+    try {
+      const users = write('1700000600000-CreateUsers.ts', `import { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class CreateUsers1700000600000 implements MigrationInterface {
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('CREATE TABLE IF NOT EXISTS users (id uuid DEFAULT uuid_generate_v4() PRIMARY KEY)');
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('DROP TABLE IF EXISTS users');
+  }
+}
+`);
+      const error = await failure(runner.run(users, 'up'));
+      expect(error).toMatchObject({ unsupported: true, loc: expect.objectContaining({ line: 5 }) });
+      expect(error.message).toMatch(/uuid_generate_v4/);
+    } finally {
+      await runner.close();
+      await engine.close();
+    }
+  }, 60_000);
+});
+
 describe('the TypeORM runner on pg-mem', () => {
   it('connects, and hands what pg-mem cannot answer (TypeORM reading the catalog) to the fallback as unsupported', async () => {
     const engine = await createEngine('pg-mem');

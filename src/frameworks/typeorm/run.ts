@@ -158,9 +158,14 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+// TypeORM's DataSource creates uuid-ossp on connect when the project's entities generate uuids
+// (PostgresDriver.afterConnect); rollsafe loads no entities, so an engine without it is the limit.
+const uuidOsspMissing = /function uuid_generate_v\w*\(.*\) does not exist/;
+
 /** The engine's verdict on the error or, for TypeORM's QueryFailedError, on the driver's error inside it. */
 async function unsupported(error: unknown, context: RunnerContext): Promise<boolean> {
   const driverError = (error as { driverError?: unknown } | undefined)?.driverError;
+  if (uuidOsspMissing.test(messageOf(error))) return true;
   return (await context.engine.isUnsupported(error)) || (driverError !== undefined && (await context.engine.isUnsupported(driverError)));
 }
 
