@@ -115,8 +115,15 @@ def first_string(call, names=("sqltext",)):
     return None
 
 
+def name_of(node):
+    """A literal name, or the name inside op.f("ix_...") (Alembic's naming-convention marker)."""
+    if isinstance(node, ast.Call) and call_name(node)[1] == "f" and node.args:
+        node = node.args[0]
+    return literal(node)
+
+
 def target_of(call, op_name):
-    args = [literal(a) for a in call.args[:2]]
+    args = [name_of(a) for a in call.args[:2]]
     args = [a for a in args if isinstance(a, str)]
     if op_name in ("create_index", "drop_index", "drop_constraint") and args:
         return args[0]

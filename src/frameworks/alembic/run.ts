@@ -105,8 +105,11 @@ async function runOnline(engine: Engine, online: OnlineRunner, file: string, dir
   });
   if (!failure) return;
   const loc = failure.line ? { file, line: failure.line, column: 1 } : undefined;
-  const message = /^(ModuleNotFoundError|ImportError)$/.test(failure.type) ? `cannot import the revision: ${failure.message}` : failure.message;
-  throw new MigrationRunError(message, loc, refused?.sql, refused?.unsupported ?? false);
+  // A module the revision imports that this python lacks says nothing of the revision: it is a check not done.
+  if (/^(ModuleNotFoundError|ImportError)$/.test(failure.type)) {
+    throw new MigrationRunError(`the revision cannot be imported here (${failure.message}); set ROLLSAFE_PYTHON to the project's python`, loc, undefined, true);
+  }
+  throw new MigrationRunError(failure.message, loc, refused?.sql, refused?.unsupported ?? false);
 }
 
 /** Values as JSON can carry them to Python (int8 as a number when it fits, bytes as Postgres hex). */
