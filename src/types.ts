@@ -141,6 +141,15 @@ export interface Engine {
   /** True when `error` means the engine cannot run a statement (not that the migration is wrong). */
   isUnsupported(error: unknown): boolean | Promise<boolean>;
   close(): Promise<void>;
+  /**
+   * Real servers only: the database as it is now kept as a template on the server, under the replay
+   * cache's content hash (`group` tells sets apart), and a fresh database made from one.
+   */
+  templates?: {
+    save(key: string, group: string): Promise<void>;
+    /** Only before the engine's database is first used; false when no such template is kept. */
+    restore(key: string, group: string): Promise<boolean>;
+  };
   /** While set, every statement the engine runs is appended (the replay cache records with it). */
   statementLog?: LoggedStatement[];
   /** Runs a recorded statement again, from its `prepared` form when the engine left one (faster than `query`). */

@@ -1,10 +1,14 @@
-// Runs every fixture set on pg-mem alone (--no-fallback) and on the default (pg-mem, failures
-// confirmed on PGlite), and lists every verdict where they differ. Each divergence must be known
-// here, with the reason; an unlisted one fails the test, and so does a listed one that is gone.
+// Every fixture set of every framework on three engines: pg-mem alone (--no-fallback), the default
+// (pg-mem, whatever it fails confirmed on PGlite) and real Postgres (DATABASE_URL; skipped with a
+// notice without it). The default and real Postgres must give the same verdicts; pg-mem alone may
+// differ only where a divergence below says so, with the reason. An unlisted divergence fails the
+// test, and so does a listed one that is gone. New fixture sets are picked up as they are added.
+import { Socket } from 'node:net';
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lint } from '../src/index.js';
-import { fixtureSets } from './fixture-sets.js';
+import type { EngineName } from '../src/types.js';
+import { fixtureSets, type FixtureSet } from './fixture-sets.js';
 
 /** `framework/set/file: verdict on pg-mem alone -> verdict confirmed` and why they differ. */
 // Every one is pg-mem saying "engine-unsupported" (a warning) where PGlite, real Postgres, gives the
@@ -34,33 +38,73 @@ const knownDivergences: Record<string, string> = {
   'node-pg-migrate/clean/1700000000600_add-users-nickname.cjs: engine-unsupported@1 -> clean': replayPlpgsql,
 };
 
-const dynamicRules = new Set(['up-runs', 'idempotent-up', 'idempotent-down', 'round-trip', 'engine-unsupported']);
+/** `framework/set/file: default verdict -> real Postgres verdict` and why. Real Postgres is the reference: keep this empty. */
+const knownPostgresDivergences: Record<string, string> = {};
 
-function dynamicVerdicts(results: { filePath: string; messages: { ruleId: string | null; line: number }[] }[], dir: string) {
-  const verdicts = new Map<string, string>();
+const databaseUrl = process.env.DATABASE_URL;
+const reachable = databaseUrl ? await canConnect(new URL(databaseUrl)) : false;
+if (!reachable) {
+  console.warn(`engines differential: the real-Postgres leg is skipped (${databaseUrl ? `${new URL(databaseUrl).host} is unreachable` : 'DATABASE_URL is unset'})`);
+}
+
+const { allRules } = await import('../rules/index.js');
+const dynamicRules = new Set(allRules.filter((rule) => rule.meta.type === 'dynamic').map((rule) => rule.id));
+
+type Verdicts = Map<string, string>;
+
+/** Each reported file's dynamic findings, `rule@line` sorted, or `clean`. */
+async function verdictsOf(set: FixtureSet, engine: { engine?: EngineName; fallback?: boolean; databaseUrl?: string }): Promise<Verdicts> {
+  const paths = set.files.filter((file) => !file.endsWith('.down.sql'));
+  const { results } = await lint({ cwd: set.dir, paths, all: set.all, staged: false, framework: set.framework, ...engine });
+  const verdicts: Verdicts = new Map();
   for (const result of results) {
     const found = result.messages.filter((m) => m.ruleId && dynamicRules.has(m.ruleId)).map((m) => `${m.ruleId}@${m.line}`);
-    verdicts.set(relative(dir, result.filePath), found.sort().join(',') || 'clean');
+    verdicts.set(relative(set.dir, result.filePath), found.sort().join(',') || 'clean');
   }
   return verdicts;
 }
 
-describe('pg-mem alone versus pg-mem confirmed on PGlite', () => {
-  const sets = fixtureSets();
-  // Every fixture set twice, PGlite included: minutes on a loaded 2-core machine.
-  it.skipIf(sets.length === 0)('differ only where a known pg-mem divergence says so', { timeout: 900_000 }, async () => {
-    const divergences: string[] = [];
-    for (const set of sets) {
-      const paths = set.files.filter((file) => !file.endsWith('.down.sql'));
-      const common = { cwd: set.dir, paths, all: false, staged: false, framework: set.framework };
-      const alone = dynamicVerdicts((await lint({ ...common, fallback: false })).results, set.dir);
-      const confirmed = dynamicVerdicts((await lint({ ...common })).results, set.dir);
-      for (const [file, verdict] of alone) {
-        if (confirmed.get(file) !== verdict) divergences.push(`${set.framework}/${set.name}/${file}: ${verdict} -> ${confirmed.get(file)}`);
-      }
-    }
-    // Printed so the note on each run says how often PGlite overturned pg-mem, and where.
-    console.info(`pg-mem alone vs confirmed: ${divergences.length} divergences\n${divergences.join('\n')}`);
-    expect(divergences.sort()).toEqual(Object.keys(knownDivergences).sort());
-  });
+function divergences(set: FixtureSet, from: Verdicts, to: Verdicts): string[] {
+  const files = [...new Set([...from.keys(), ...to.keys()])].sort();
+  return files
+    .filter((file) => (from.get(file) ?? 'clean') !== (to.get(file) ?? 'clean'))
+    .map((file) => `${set.framework}/${set.name}/${file}: ${from.get(file) ?? 'clean'} -> ${to.get(file) ?? 'clean'}`);
+}
+
+function listedFor(set: FixtureSet, list: Record<string, string>): string[] {
+  return Object.keys(list)
+    .filter((key) => key.startsWith(`${set.framework}/${set.name}/`))
+    .sort();
+}
+
+// Each set is linted on the three engines at once: they run in separate workers, so two cores overlap them.
+// Every fixture set three times, PGlite included: the slowest test of the suite (minutes on a loaded 2-core machine).
+describe('pg-mem alone, the default and real Postgres give the same verdicts but for known pg-mem divergences', () => {
+  for (const set of fixtureSets()) {
+    it(`${set.framework}/${set.name}`, { timeout: 600_000 }, async () => {
+      const [alone, confirmed, postgres] = await Promise.all([
+        verdictsOf(set, { engine: 'pg-mem', fallback: false }),
+        verdictsOf(set, { engine: 'pg-mem' }),
+        reachable ? verdictsOf(set, { engine: 'postgres', databaseUrl }) : undefined,
+      ]);
+      const pgMemDivergences = divergences(set, alone, confirmed);
+      // Printed so the run says how often PGlite overturned pg-mem, and where.
+      if (pgMemDivergences.length) console.info(`pg-mem alone vs confirmed:\n${pgMemDivergences.join('\n')}`);
+      expect(pgMemDivergences).toEqual(listedFor(set, knownDivergences));
+      if (postgres) expect(divergences(set, confirmed, postgres)).toEqual(listedFor(set, knownPostgresDivergences));
+    });
+  }
 });
+
+function canConnect(url: URL): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.setTimeout(1000);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true)).once('error', () => done(false)).once('timeout', () => done(false));
+    socket.connect(Number(url.port || 5432), url.hostname);
+  });
+}

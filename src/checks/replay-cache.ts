@@ -58,6 +58,11 @@ export class ReplayCache {
     return cache;
   }
 
+  /** The content hash of migrations 0..index and of what decides their SQL: it names their state. */
+  keyOf(index: number): string {
+    return this.keys[index];
+  }
+
   /** The recorded statements of migration `index`, when it and every migration before it are unchanged. */
   statementsOf(index: number): LoggedStatement[] | undefined {
     const entry = this.entries[index];

@@ -94,6 +94,12 @@ export async function walkSet(
       const result = { engine: name, steps: [], replayError: { migration: hung.id, message: 'its up did not finish within the timeout' } };
       return { result, engineIndependent: true };
     }
+    // A real server copies the earlier migrations from a kept template rather than replaying them.
+    if (state.applied === 0 && state.engine.templates) {
+      const { startFromTemplate } = await import('./templates.js');
+      const index = set.migrations.findIndex((m) => m.path === path);
+      state.applied = await startFromTemplate({ ...state, set }, index, (earlier) => tell({ type: 'replay', path, replaying: earlier.id }));
+    }
     const { result, applied, replayFailedToLoad } = await runProtocol({
       engine: state.engine,
       runner: state.runner,

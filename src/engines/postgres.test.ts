@@ -88,6 +88,38 @@ describe.skipIf(!reachable)('postgres engine', () => {
     engine = await createPostgresEngine({ databaseUrl: databaseUrl! });
   });
 
+  it('keeps a state as a template and starts a fresh engine from it; keeps one older state per group', async () => {
+    const group = `test${process.pid}`;
+    const keys = ['aaaa1111', 'bbbb2222', 'cccc3333'].map((k) => `${k}${process.pid}`);
+    const kept = async () =>
+      (await probe(`select datname from pg_database where datname like 'rollsafe_tpl_${group.slice(0, 8)}%' order by datname`)).rows.map((r: { datname: string }) => r.datname);
+    try {
+      await engine.reset();
+      await engine.exec('create table invoices (id int primary key, total numeric(10, 2) not null)');
+      for (const key of keys) await engine.templates!.save(key, group);
+      expect(await kept()).toHaveLength(2);
+      // The engine goes on in its own database after saving.
+      await engine.exec('create table after_save (id int)');
+
+      const fresh = await createPostgresEngine({ databaseUrl: databaseUrl! });
+      try {
+        expect(await fresh.templates!.restore(keys[0], group)).toBe(false);
+        expect(await fresh.templates!.restore(keys[2], group)).toBe(true);
+        expect(Object.keys((await fresh.snapshot()).tables)).toEqual(['invoices']);
+        expect((await fresh.query('select current_database() as name')).rows[0].name).toMatch(/^rollsafe_\d+_[0-9a-f]+$/);
+      } finally {
+        await fresh.close();
+      }
+      const used = await createPostgresEngine({ databaseUrl: databaseUrl! });
+      await used.query('select 1');
+      // Once its database exists, an engine does not switch.
+      expect(await used.templates!.restore(keys[2], group)).toBe(false);
+      await used.close();
+    } finally {
+      for (const name of await kept()) await probe(`drop database if exists "${name}"`);
+    }
+  });
+
   it('never creates anything in the database the URL names', async () => {
     const before = await probe(`select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public'`);
     await engine.exec('create table lone_wolf (id int); create index on lone_wolf (id);');

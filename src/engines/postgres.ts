@@ -15,35 +15,61 @@ export interface PostgresEngineOptions {
   databaseUrl: string;
 }
 
+/**
+ * Kept states of a set's history (its replayed earlier migrations), named for the replay cache's
+ * content hash: copying one is many times faster than replaying the migrations again.
+ */
+const templatePrefix = 'rollsafe_tpl_';
+
+function templateGroup(group: string): string {
+  return group.replace(/[^0-9a-z]/g, '').slice(0, 8);
+}
+
+function templateName(key: string, group: string): string {
+  return `${templatePrefix}${templateGroup(group)}_${key.replace(/[^0-9a-z]/g, '').slice(0, 32)}`;
+}
+
 /** Throwaway databases are named for the process that made them, so a later run can tell an orphan. */
 const throwawayName = /^rollsafe_(\d+)_[0-9a-f]+$/;
 
 export async function createPostgresEngine({ databaseUrl }: PostgresEngineOptions): Promise<Engine> {
   const pg = await loadPg();
-  const database = `rollsafe_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   admin.on('error', () => undefined);
   // What an interrupted or stopped run left behind goes first.
   await dropOrphans(admin).catch(() => undefined);
-  const quoted = `"${database}"`;
-  // template1 (the default) is copied fastest: template0 and the file_copy strategy are slower on Postgres 15.
-  await admin.query(`create database ${quoted}`);
 
-  const connect = async () => {
+  const connect = async (name: string) => {
     const url = new URL(databaseUrl);
-    url.pathname = `/${database}`;
-    const client = new pg.Client({ connectionString: url.toString() });
-    await client.connect();
+    url.pathname = `/${name}`;
+    const connection = new pg.Client({ connectionString: url.toString() });
+    await connection.connect();
     // A notice-free session: migrations' NOTICEs are not errors.
-    client.on('error', () => undefined);
+    connection.on('error', () => undefined);
+    return connection;
+  };
+  // The database is made on first use: from a kept template when the first thing asked is to restore one.
+  let database: string | undefined;
+  let client: Any;
+  let opening: Promise<Any> | undefined;
+  const open = async (template?: string) => {
+    const name = `rollsafe_${process.pid}_${randomBytes(4).toString('hex')}`;
+    // template1 (the default) is copied fastest: template0 and the file_copy strategy are slower on Postgres 15.
+    await admin.query(`create database "${name}"${template ? ` template "${template}"` : ''}`);
+    database = name;
+    client = await connect(name);
     return client;
   };
-  const client: Any = await connect();
+  // The current session: saving a template reconnects.
+  const ready = async (): Promise<Any> => {
+    await (opening ??= open());
+    return client;
+  };
   let closed = false;
 
   const dropDatabase = async () => {
-    await admin.query(`drop database if exists ${quoted} with (force)`);
+    if (database) await admin.query(`drop database if exists "${database}" with (force)`);
   };
   // Never leave throwaway databases behind, even when the run is interrupted.
   const onExit = () => {
@@ -58,7 +84,8 @@ export async function createPostgresEngine({ databaseUrl }: PostgresEngineOption
     process.off('beforeExit', onExit);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await client.end().catch(() => undefined);
+    await opening?.catch(() => undefined);
+    await client?.end().catch(() => undefined);
     await dropDatabase().catch(() => undefined);
     await admin.end().catch(() => undefined);
   };
@@ -66,23 +93,61 @@ export async function createPostgresEngine({ databaseUrl }: PostgresEngineOption
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
+  const templates: NonNullable<Engine['templates']> = {
+    async save(key, group) {
+      const name = templateName(key, group);
+      await ready();
+      // A database with a session open cannot be copied.
+      await client.end().catch(() => undefined);
+      try {
+        await admin.query(`create database "${name}" template "${database}"`);
+        // One older state of the set is worth keeping (the commit before); the rest only take room.
+        const { rows } = await admin.query(`select datname from pg_database where datname like $1 and datname <> $2 order by oid desc offset 1`, [
+          `${templatePrefix}${templateGroup(group)}\\_%`,
+          name,
+        ]);
+        for (const { datname } of rows as { datname: string }[]) await admin.query(`drop database if exists "${datname}"`).catch(() => undefined);
+      } catch {
+        // Another run made it first, or the server refuses: the template only saves time.
+      } finally {
+        client = await connect(database!);
+      }
+    },
+    async restore(key, group) {
+      if (database) return false;
+      const name = templateName(key, group);
+      const { rows } = await admin.query(`select 1 from pg_database where datname = $1`, [name]);
+      if (rows.length === 0) return false;
+      try {
+        opening = open(name);
+        await opening;
+        return true;
+      } catch {
+        opening = undefined;
+        database = undefined;
+        return false;
+      }
+    },
+  };
+
   const engine: Engine = {
     name: 'postgres',
     async query(sql, params) {
       engine.statementLog?.push(params?.length ? { sql, params } : { sql });
-      const result = await client.query(sql, params?.length ? params : undefined);
+      const result = await (await ready()).query(sql, params?.length ? params : undefined);
       // Several statements without parameters answer with one result each; the last one speaks.
       const last = Array.isArray(result) ? result[result.length - 1] : result;
       return toResult(last);
     },
     async exec(sql) {
       engine.statementLog?.push({ sql });
-      await client.query(sql);
+      await (await ready()).query(sql);
     },
-    snapshot: () => catalogSnapshot(async (sql) => toResult(await client.query(sql))),
+    snapshot: () => catalogSnapshot(async (sql) => toResult(await (await ready()).query(sql))),
     pgDriver: () => createPgDriver(engine),
     // In place: a fraction of a drop and create, which waits for the server to sync the files away.
-    reset: () => resetDatabase((sql) => client.query(sql)),
+    reset: async () => resetDatabase(async (sql) => (await ready()).query(sql)),
+    templates,
     isUnsupported: () => false,
     close: cleanup,
   };
