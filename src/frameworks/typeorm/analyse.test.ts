@@ -231,6 +231,17 @@ export class A1700000000000 implements MigrationInterface {
     ]);
   });
 
+  it('a down that only throws cannot roll back: no down', async () => {
+    const model = await analyseTypeormSource(`export class A1700000000000 {
+  async up(queryRunner) { await queryRunner.query('DROP TABLE IF EXISTS legacy_sessions'); }
+  async down(queryRunner) {
+    throw new Error('Irreversible: legacy_sessions is gone');
+  }
+}
+`, 'm.js');
+    expect(model.down).toMatchObject({ status: 'missing', loc: { line: 3 } });
+  });
+
   it('`transaction = false` (field or compiled constructor) and CONCURRENTLY make it non-transactional', async () => {
     const field = await analyseTypeormSource(`export class A1700000000000 { public transaction = false; async up(queryRunner) {} async down(queryRunner) {} }\n`, 'm.ts');
     const compiled = await analyseTypeormSource(`class A1700000000000 { constructor() { this.transaction = false; } async up(queryRunner) {} async down(queryRunner) {} }\nexports.A1700000000000 = A1700000000000;\n`, 'm.cjs');

@@ -333,7 +333,12 @@ function disablesTransaction(declaration: ClassDeclaration): boolean {
 function downModel(file: string, down: { declaration: Node; fn: FunctionNode } | undefined): DownModel {
   const top: SourceLocation = { file, line: 1, column: 1 };
   if (!down) return { status: 'missing', empty: false, loc: top };
-  return { status: 'present', empty: isEmptyFunction(down.fn), loc: locationOf(down.declaration, file) };
+  const loc = locationOf(down.declaration, file);
+  // `throw new Error('irreversible')`: MigrationExecutor's revert can only fail, as with no down at all.
+  const body = down.fn.getBody();
+  const statements = body && Node.isBlock(body) ? body.getStatements() : [];
+  if (statements.length > 0 && statements.every((statement) => Node.isThrowStatement(statement))) return { status: 'missing', empty: false, loc };
+  return { status: 'present', empty: isEmptyFunction(down.fn), loc };
 }
 
 /** The static model of one TypeORM migration file, read from its source without running it. */
