@@ -2,7 +2,7 @@
 // own python so the project's own Alembic and SQLAlchemy read and render its revisions.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { rollsafePackage } from '../../config/rollsafe-package.js';
 
@@ -17,10 +17,10 @@ export function helperScript(): string {
 export function findPython(projectDir: string, env: NodeJS.ProcessEnv = process.env): string {
   if (env.ROLLSAFE_PYTHON) return env.ROLLSAFE_PYTHON;
   const bin = process.platform === 'win32' ? join('Scripts', 'python.exe') : join('bin', 'python');
-  for (const venv of ['.venv', 'venv', env.VIRTUAL_ENV].filter((v): v is string => Boolean(v))) {
-    const python = join(projectDir, venv, bin);
+  // join() keeps an absolute VIRTUAL_ENV as it is only when it is first: resolve() does what is meant.
+  for (const venv of [join(projectDir, '.venv'), join(projectDir, 'venv'), env.VIRTUAL_ENV].filter((v): v is string => Boolean(v))) {
+    const python = resolve(projectDir, venv, bin);
     if (existsSync(python)) return python;
-    if (existsSync(join(venv, bin))) return join(venv, bin);
   }
   for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
     const alembic = join(dir, 'alembic');
