@@ -4,7 +4,7 @@ import type { SchemaSnapshot } from '../../schema/snapshot.js';
 import type { Engine } from '../../types.js';
 import { stoppingPoints } from '../resume.js';
 import { compareContents, readTables } from './digest.js';
-import { keepsRows } from './index.js';
+import { keepsRows, tablesAtRisk } from './index.js';
 import { fillTables, parentsFirst, rowsPerTable } from './rows.js';
 
 const engines: Engine[] = [];
@@ -91,6 +91,27 @@ describe('statements that cannot lose a row (the data phase is skipped for them)
     'TRUNCATE users',
     'alter table "users" rename column "email" to "mail"',
   ])('may lose rows: %s', (sql) => expect(keepsRows(sql, before)).toBe(false));
+});
+
+describe('the tables a risky statement can reach', () => {
+  const fk = (references: string) => ({ columns: ['x'], references, referencedColumns: ['id'], onDelete: 'CASCADE', onUpdate: 'NO ACTION' });
+  const before = {
+    tables: {
+      users: { columns: {}, foreignKeys: {} },
+      posts: { columns: {}, foreignKeys: { posts_user: fk('users') } },
+      comments: { columns: {}, foreignKeys: { comments_post: fk('posts') } },
+      tags: { columns: {}, foreignKeys: {} },
+    },
+  } as unknown as SchemaSnapshot;
+
+  it('are the tables named and, through foreign keys, every table below them', () => {
+    expect(tablesAtRisk(['ALTER TABLE "public"."posts" ALTER COLUMN title TYPE varchar(20)'], before)).toEqual(new Set(['posts', 'comments']));
+    expect(tablesAtRisk(['UPDATE tags SET name = lower(name)', 'drop table users, tags'], before)).toEqual(new Set(['tags', 'users', 'posts', 'comments']));
+  });
+
+  it('are every table when a statement names none rollsafe can read', () => {
+    expect(tablesAtRisk(["DO $$ BEGIN PERFORM purge_old_rows(); END $$"], before)).toBeUndefined();
+  });
 });
 
 describe('where a non-transactional up can stop', () => {

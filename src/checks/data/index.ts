@@ -34,7 +34,10 @@ export async function checkPreservesData(input: DataPhaseInput): Promise<DataPha
   const { engine, runner, migration, before } = input;
   const tables = Object.keys(before.tables);
   if (tables.length === 0) return { ran: false };
-  if (input.statements.every((statement) => keepsRows(statement.sql, before))) return { ran: false };
+  const risky = input.statements.filter((statement) => !keepsRows(statement.sql, before));
+  if (risky.length === 0) return { ran: false };
+  const atRisk = tablesAtRisk(risky.map((statement) => statement.sql), before);
+  if (atRisk?.size === 0) return { ran: false };
 
   const skip = (why: string): DataPhaseOutcome => {
     debug(`${migration.id}: data not checked: ${why}`);
@@ -49,7 +52,7 @@ export async function checkPreservesData(input: DataPhaseInput): Promise<DataPha
   } catch (error) {
     return skip(`down failed: ${messageOf(error)}`);
   }
-  const fill = await fillTables(engine, before);
+  const fill = await fillTables(engine, before, atRisk);
   for (const [table, why] of fill.skipped) debug(`${migration.id}: no rows generated for ${table}: ${why}`);
   if (fill.filled.size === 0) return skip('no table could be filled');
   const contents = await readTables(engine, before, fill.filled.keys());
@@ -108,6 +111,40 @@ export function keepsRows(sql: string, before: SchemaSnapshot): boolean {
     });
   }
   return false;
+}
+
+/**
+ * The tables whose rows the risky statements can reach: those they name and, through foreign keys
+ * (ON DELETE CASCADE, SET NULL), every table referencing one of them. Undefined (every table) when a
+ * statement names none that rollsafe can read.
+ */
+export function tablesAtRisk(statements: string[], before: SchemaSnapshot): Set<string> | undefined {
+  const named = new Set<string>();
+  for (const sql of statements) {
+    const text = sql.replace(/\s+/g, ' ').trim();
+    const target = /^(?:update|delete from|insert into|lock table|alter table(?: if exists)?|drop table(?: if exists)?|truncate(?: table)?)(?: only)? (.+)$/i.exec(text);
+    if (!target) return undefined;
+    const names = /^(?:drop table|truncate)/i.test(text) ? target[1].split(/\s*,\s*/) : [target[1]];
+    for (const raw of names) {
+      const name = /^("(?:[^"]|"")+"|\w+)(\."(?:[^"]|"")+"|\.\w+)?/.exec(raw.trim());
+      const table = name && unquote(name[0]);
+      if (!table) return undefined;
+      if (before.tables[table]) named.add(table);
+    }
+  }
+  // Children of a reached table lose rows with it (cascades): add them until nothing changes.
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [name, table] of Object.entries(before.tables)) {
+      if (named.has(name)) continue;
+      if (Object.values(table.foreignKeys).some((fk) => named.has(fk.references))) {
+        named.add(name);
+        grew = true;
+      }
+    }
+  }
+  return named;
 }
 
 function existedBefore(name: string, before: SchemaSnapshot): boolean {

@@ -22,12 +22,17 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Inserts rows into every table of `schema`, parents before the tables whose foreign keys point at them. */
-export async function fillTables(engine: Engine, schema: SchemaSnapshot): Promise<FillOutcome> {
+/**
+ * Inserts rows into every table of `schema` (or only those of `only`, and the tables they reference),
+ * parents before the tables whose foreign keys point at them.
+ */
+export async function fillTables(engine: Engine, schema: SchemaSnapshot, only?: Set<string>): Promise<FillOutcome> {
   const outcome: FillOutcome = { filled: new Map(), skipped: new Map() };
   // Values inserted per table and column, so children can point at rows that exist.
   const inserted = new Map<string, Record<string, string>[]>();
+  const needed = only && withParents(schema, only);
   for (const name of parentsFirst(schema)) {
+    if (needed && !needed.has(name)) continue;
     const table = schema.tables[name];
     const made: Record<string, string>[] = [];
     let reason = '';
@@ -57,6 +62,18 @@ export async function fillTables(engine: Engine, schema: SchemaSnapshot): Promis
     else outcome.skipped.set(name, reason || 'no row could be made');
   }
   return outcome;
+}
+
+/** `tables` and every table they reference, directly or not. */
+function withParents(schema: SchemaSnapshot, tables: Set<string>): Set<string> {
+  const all = new Set<string>();
+  const add = (name: string) => {
+    if (all.has(name) || !schema.tables[name]) return;
+    all.add(name);
+    for (const fk of Object.values(schema.tables[name].foreignKeys)) add(fk.references);
+  };
+  for (const name of tables) add(name);
+  return all;
 }
 
 /** Tables ordered so that every foreign key's table comes after the table it references (cycles keep their order). */
