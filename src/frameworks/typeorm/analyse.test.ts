@@ -122,6 +122,28 @@ export class Tasks1700000000000 implements MigrationInterface {
     ],
   },
   {
+    name: 'a value computed from a look-up guards as the look-up does',
+    code: `${header}
+export class AddTasksAddress1700000000000 implements MigrationInterface {
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    const table = await queryRunner.getTable('tasks');
+    const columnExists = table.columns.some((column) => column.name === 'address');
+    if (columnExists) {
+      return;
+    }
+    await queryRunner.addColumn('tasks', new TableColumn({ name: 'address', type: 'varchar' }));
+  }
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropColumn('tasks', 'address');
+  }
+}
+`,
+    operations: [
+      { kind: 'queryRunner.addColumn', target: 'tasks.address', guarded: true, line: 10 },
+      { kind: 'queryRunner.dropColumn', target: 'tasks.address', guarded: false, line: 13 },
+    ],
+  },
+  {
     name: 'compiled CommonJS with another parameter name and queryRunner.manager.query',
     file: 'migration.cjs',
     code: `"use strict";

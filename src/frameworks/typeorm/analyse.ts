@@ -205,14 +205,20 @@ function isLookupCall(node: Node, runner: string): boolean {
   return Boolean(sql && catalogQuery.test(sql.text) && /^\s*(?:select|with)\b/i.test(sql.text));
 }
 
-/** Local names bound (directly or by destructuring) to the answer of a look-up call. */
+/**
+ * Local names bound (directly or by destructuring) to the answer of a look-up call, or computed
+ * from one (`const exists = table.columns.some((c) => c.name === 'x')`).
+ */
 function lookupNamesIn(fn: FunctionNode, runner: string): Set<string> {
   const names = new Set<string>();
   for (const declaration of fn.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
     const initializer = declaration.getInitializer();
     if (!initializer) continue;
-    const calls = callsIn(initializer);
-    if (!calls.some((call) => isLookupCall(call, runner))) continue;
+    const fromLookup =
+      callsIn(initializer).some((call) => isLookupCall(call, runner)) ||
+      initializer.getDescendantsOfKind(SyntaxKind.Identifier).some((identifier) => names.has(identifier.getText())) ||
+      (Node.isIdentifier(initializer) && names.has(initializer.getText()));
+    if (!fromLookup) continue;
     for (const identifier of declaration.getNameNode().getDescendantsOfKind(SyntaxKind.Identifier)) names.add(identifier.getText());
     if (Node.isIdentifier(declaration.getNameNode())) names.add(declaration.getName());
   }
