@@ -282,6 +282,23 @@ def failure(path, error):
     return {"message": (message[0] if message else type(error).__name__), "line": line, "type": type(error).__name__}
 
 
+def live_functions(path):
+    """upgrade/downgrade that read the database (op.get_bind(), op.get_context(), an inspector), directly or through a module helper."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read(), filename=path)
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return set()
+    functions = {stmt.name: stmt for stmt in tree.body if isinstance(stmt, ast.FunctionDef)}
+    live = set()
+    for _ in range(3):
+        for name, fn in functions.items():
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Call) and (call_name(node)[1] in LIVE_CALLS or call_name(node)[1] in live):
+                    live.add(name)
+    return live
+
+
 def command_offline(request):
     """Each revision's SQL, per direction, each statement with the line of the op.* call that made it."""
     from alembic.migration import MigrationContext
@@ -290,8 +307,12 @@ def command_offline(request):
     out = {}
     for path in request["files"]:
         result = {}
+        live = live_functions(path)
         for direction, fn_name in (("up", "upgrade"), ("down", "downgrade")):
             statements = []
+            if fn_name in live:
+                result[direction] = {"live": True}
+                continue
             try:
                 module = load_revision(path)
                 fn = getattr(module, fn_name, None)

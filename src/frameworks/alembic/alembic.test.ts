@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyseAlembicRevision, guardFix } from './analyse.js';
 import { findAlembicProject, headsOf, listAlembicRevisions, readAlembicIni, readRevisionHeader, topologicalOrder, type RevisionHeader } from './discover.js';
-import { findPython } from './python.js';
+import { findPython, runHelper } from './python.js';
 import { needsOnline } from './run.js';
 
 const made: string[] = [];
@@ -219,9 +219,26 @@ describe('the fix the installed Alembic supports', () => {
 
 describe('running', () => {
   it('runs online what reads the database or could not be rendered offline', () => {
-    expect(needsOnline('op.create_table("t")', { statements: [] } as never)).toBe(false);
-    expect(needsOnline('bind = op.get_bind()', { statements: [] } as never)).toBe(true);
-    expect(needsOnline('op.create_table("t")', { error: { message: 'x' } })).toBe(true);
+    expect(needsOnline({ statements: [] })).toBe(false);
+    expect(needsOnline({ live: true })).toBe(true);
+    expect(needsOnline({ error: { message: 'x', line: 3, type: 'NoInspectionAvailable' } })).toBe(true);
+  });
+
+  it('renders each direction offline with its op.* lines, and marks only the direction that reads the database as live', async () => {
+    const dir = project({
+      'alembic/versions/a_style.py': revision(
+        'a',
+        'None',
+        '    op.add_column("projects", sa.Column("color", sa.Text()), if_not_exists=True)\n',
+        '    if "color" in _columns("projects"):\n        op.drop_column("projects", "color")\n\n\ndef _columns(table):\n    return [c["name"] for c in sa.inspect(op.get_bind()).get_columns(table)]\n',
+      ),
+    });
+    const path = join(dir, 'alembic/versions/a_style.py');
+    const reply = await runHelper<{ files: Record<string, Record<string, unknown>> }>('offline', { files: [path] }, { python: findPython(dir), cwd: dir, sysPath: [] });
+    expect(reply.files[path]).toEqual({
+      up: { statements: [{ sql: 'ALTER TABLE projects ADD COLUMN IF NOT EXISTS color TEXT', line: 9 }] },
+      down: { live: true },
+    });
   });
 
   it("finds the project's python: ROLLSAFE_PYTHON, then a .venv in the project", () => {

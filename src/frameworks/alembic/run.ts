@@ -12,16 +12,23 @@ import type { RunnerContext } from '../adapter.js';
 import { findAlembicProject } from './discover.js';
 import { findPython, OnlineRunner, runHelper, type PythonOptions, type ServeFailure } from './python.js';
 
-interface OfflineReply {
-  files: Record<string, Partial<Record<Direction, { statements?: { sql: string; line: number | null }[]; error?: ServeFailure }>>>;
+interface Rendered {
+  statements?: { sql: string; line: number | null }[];
+  /** The function reads the database (op.get_bind(), an inspector): the helper did not even try to render it. */
+  live?: boolean;
+  error?: ServeFailure;
 }
 
-// What needs a live connection, said in the revision's own text (the rest is found by offline failing).
-const readsDatabase = /\bop\.get_bind\s*\(|\bop\.get_context\s*\(|\binspect\s*\(|\bconnection\.execute\s*\(/;
+interface OfflineReply {
+  files: Record<string, Partial<Record<Direction, Rendered>>>;
+}
 
-/** Where the revision needs to run: its own text first, then whether Alembic could render it. */
-export function needsOnline(source: string, rendered: { error?: unknown } | undefined): boolean {
-  return readsDatabase.test(source) || !rendered || Boolean(rendered.error);
+// Text that may mean a live connection somewhere in the set: worth starting the online python early.
+const readsDatabase = /\bget_bind\s*\(|\bget_context\s*\(|\binspect\s*\(|\bconnection\.execute\s*\(/;
+
+/** Online when the function reads the database (per direction, from the helper's ast) or Alembic could not render it. */
+export function needsOnline(rendered: Rendered | undefined): boolean {
+  return !rendered || Boolean(rendered.live) || Boolean(rendered.error);
 }
 
 export async function createAlembicRunner(context: RunnerContext): Promise<MigrationRunner> {
@@ -49,7 +56,7 @@ export async function createAlembicRunner(context: RunnerContext): Promise<Migra
       } catch (error) {
         throw new MigrationRunError(messageOf(error), undefined, undefined, true);
       }
-      if (!needsOnline(sourceOf(file), rendered)) {
+      if (!needsOnline(rendered)) {
         await runRendered(engine, file, rendered!.statements ?? [], !/autocommit_block/.test(sourceOf(file)));
         return;
       }
