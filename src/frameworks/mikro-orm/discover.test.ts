@@ -51,3 +51,26 @@ describe('claimsMikroOrmMigration', () => {
     expect(claimsMikroOrmMigration('/m/Migration20240101.d.ts', generated)).toBe(false);
   });
 });
+
+describe('per-module migration folders', () => {
+  it('each folder is detected as MikroORM and listed as its own set, with its own history', async () => {
+    const { buildSet, detectFramework } = await import('../../discover/index.js');
+    const root = mkdtempSync(join(tmpdir(), 'rollsafe-mikro-monorepo-'));
+    // MikroORM 6 projects depend on knex too: the migrations' own text decides.
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ dependencies: { '@mikro-orm/migrations': '^6.4.0', knex: '^3.1.0' } }));
+    const generated = (name: string) =>
+      `import { Migration } from '@mikro-orm/migrations';\nexport class ${name} extends Migration {\n  async up() { this.addSql('select 1'); }\n}\n`;
+    const modules = { order: ['Migration20240101000000', 'Migration20240301000000'], product: ['Migration20240201000000'] };
+    for (const [module, names] of Object.entries(modules)) {
+      const dir = join(root, 'packages', module, 'src', 'migrations');
+      mkdirSync(dir, { recursive: true });
+      for (const name of names) writeFileSync(join(dir, `${name}.ts`), generated(name));
+    }
+    for (const [module, names] of Object.entries(modules)) {
+      const dir = join(root, 'packages', module, 'src', 'migrations');
+      expect(detectFramework(dir)).toBe('mikro-orm');
+      const set = await buildSet(dir, 'mikro-orm');
+      expect(set.migrations.map((m) => m.id)).toEqual(names);
+    }
+  });
+});

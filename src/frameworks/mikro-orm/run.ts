@@ -42,6 +42,9 @@ const configDefaults: Record<string, unknown> = { charset: 'utf8', schema: undef
 export async function createMikroOrmRunner(context: RunnerContext): Promise<MigrationRunner> {
   const client = new (context.engine.pgDriver().Client)() as PgClient;
   await client.connect();
+  // @mikro-orm/migrations pulls in core, knex and umzug (seconds): load it now, not inside the
+  // first migration's timeout. A copy that cannot load is the migration's load error to report.
+  await context.requireFromProject('@mikro-orm/migrations').catch(() => undefined);
   let knex: unknown;
 
   /** MikroORM 6's `this.getKnex()`: a knex for building queries only, never connected. */
