@@ -9,6 +9,9 @@ import { judge } from './judge.js';
 import type { Rule } from './rule.js';
 import type { EngineName, FileResult, FrameworkName, MigrationFile, MigrationModel, MigrationSet, ProtocolResult } from './types.js';
 
+/** The checks' JavaScript heap: far above what replaying a long history takes, far below what a runaway migration would grab. */
+const defaultMemoryMb = 2048;
+
 export type * from './types.js';
 export type { Rule } from './rule.js';
 
@@ -231,6 +234,7 @@ async function analyseRunJudge(targets: Target[], options: LintOptions, config: 
           engine: options.engine ?? config.engine ?? 'pg-mem',
           fallback: options.fallback ?? config.fallback ?? true,
           timeoutMs: config.timeouts?.migrationMs ?? 10_000,
+          memoryMb: config.limits?.memoryMb ?? defaultMemoryMb,
           databaseUrl: options.databaseUrl,
           // Only a whole run rolls the history back to the base: the hook path stays as fast as it is.
           history: options.all,

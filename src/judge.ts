@@ -44,6 +44,15 @@ function problemsOf(model: MigrationModel, result?: ProtocolResult): Located[] {
       ...at(top),
     });
   }
+  if (result?.outOfMemory) {
+    problems.push({
+      ruleId: null,
+      severity: 2,
+      message: `This migration used more than ${result.outOfMemory.mb} MB of memory (during ${result.outOfMemory.step}); it was stopped.`,
+      help: 'Look for a loop that keeps allocating, or rows loaded all at once; raise limits.memoryMb in rollsafe.config.json if it really needs more.',
+      ...at(top),
+    });
+  }
   if (result?.replayError && !result.replayError.unsupported) {
     problems.push({
       ruleId: null,

@@ -222,6 +222,8 @@ export interface ProtocolResult {
   loadError?: { message: string; loc?: SourceLocation };
   /** It did not finish within the per-migration timeout. */
   timedOut?: { step: ProtocolStepName; ms: number };
+  /** It used more memory than the checks may (`limits.memoryMb`) and was stopped. */
+  outOfMemory?: { step: ProtocolStepName; mb: number };
   steps: StepOutcome[];
   /** up-again left a different schema than up. */
   upAgainChanges?: SchemaChange[];
@@ -231,14 +233,14 @@ export interface ProtocolResult {
   upAfterDownChanges?: SchemaChange[];
   /** Connections the migration tried to open itself, which the worker's sandbox refused. */
   sandboxViolations?: SandboxViolation[];
+  /** `lint --all`: what rolling the whole history back to the base says of this migration (src/checks/history.ts). */
+  history?: HistoryVerdict;
   /** A non-transactional up that, stopped after one of its statements, cannot be run to the end again. */
   resumeFailure?: ResumeFailure;
   /** Values of columns that existed before up which up then down did not bring back (rows were generated first). */
   dataLoss?: DataLoss[];
   /** Columns and tables that held rows and that up drops, when no down could be run to check it restores them. */
   destructiveUp?: { object: string; rows: number }[];
-  /** `lint --all`: what rolling the whole history back to the base says of this migration (src/checks/history.ts). */
-  history?: HistoryVerdict;
 }
 
 /** Where a crash leaves a non-transactional up stuck: the last statement that ran, then what the re-run did. */

@@ -68,6 +68,22 @@ exports.down = async () => {};
     expect(outcomes.hangsSync.bad?.timedOut).toEqual({ step: 'up', ms: 4000 });
   });
 
+  it('stops a migration that uses more memory than the cap, and checks the next one in a fresh worker', async () => {
+    const set = knexSet({
+      '001_hoards.js': `exports.up = async () => {
+  const rows = [];
+  for (;;) rows.push(new Array(100000).fill({ id: rows.length }));
+};
+exports.down = async () => {};
+`,
+      '002_customers.js': guardedTable('customers'),
+    });
+    const results = await checkMigrations(set, everyTarget(set), { ...options, timeoutMs: 60_000, memoryMb: 96 });
+    expect(results.get(set.migrations[0].path)?.outOfMemory).toEqual({ step: 'up', mb: 96 });
+    // The hoarder is not replayed under the next one: that one is reported as not run, not lost.
+    expect(results.get(set.migrations[1].path)?.replayError?.migration).toBe('001_hoards');
+  });
+
   it('names the earlier migration that hangs when a later one cannot be replayed past it', async () => {
     const set = knexSet({
       '001_hangs.js': `exports.up = () => new Promise(() => {});

@@ -12,6 +12,8 @@ export interface CheckOptions {
   fallback: boolean;
   /** Per migration: past it, the worker is stopped and the migration reported as timed out. */
   timeoutMs: number;
+  /** The worker's JavaScript heap cap: past it, the worker is stopped and the migration reported. */
+  memoryMb?: number;
   databaseUrl?: string;
   /** After the targets (every migration of the set), roll the whole history up from empty and back down to the base. */
   history?: boolean;
@@ -55,7 +57,7 @@ export async function checkMigrations(
       downsPending: !known,
       history: options.history,
     };
-    const hung = await walkInWorker(input, options.timeoutMs, downs, (path, result) => {
+    const hung = await walkInWorker(input, { timeoutMs: options.timeoutMs, memoryMb: options.memoryMb }, downs, (path, result) => {
       results.set(path, result);
       options.onProgress?.(results.size, targets.length, path);
     }, (path, history) => {
@@ -107,14 +109,14 @@ interface Position {
 
 function walkInWorker(
   input: WalkInput,
-  timeoutMs: number,
+  { timeoutMs, memoryMb }: { timeoutMs: number; memoryMb?: number },
   downs: Promise<Record<string, boolean>>,
   record: (path: string, result: ProtocolResult) => void,
   attach: (path: string, history: HistoryVerdict) => void,
   transactional?: Promise<Record<string, boolean>>,
 ): Promise<Hang | undefined> {
   return new Promise((resolve, reject) => {
-    const worker = spawnWorker(input);
+    const worker = spawnWorker(input, memoryMb);
     const releaseSignals = input.engine === 'postgres' && input.databaseUrl ? dropDatabasesOnSignal(input.databaseUrl) : undefined;
     let position: Position | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -190,7 +192,13 @@ function walkInWorker(
           break;
       }
     });
-    worker.on('error', (error) => finish({ error }));
+    worker.on('error', (error: Error & { code?: string }) => {
+      // The heap cap stops the worker as a hang would: the migration at hand is reported, a fresh worker goes on.
+      if (error.code === 'ERR_WORKER_OUT_OF_MEMORY' && position && !position.history && memoryMb) {
+        return finish({ hang: recordOutOfMemory(position, memoryMb, input, record) });
+      }
+      finish({ error });
+    });
     worker.on('exit', (code) => {
       if (!settled) finish({ error: new Error(`the migration checks stopped unexpectedly (exit code ${code})`) });
     });
@@ -216,13 +224,31 @@ function recordTimeout(
   return { hangsOnUp: step === 'up' && target ? target.migration.path : undefined };
 }
 
+function recordOutOfMemory(
+  position: Position,
+  mb: number,
+  input: WalkInput,
+  record: (path: string, result: ProtocolResult) => void,
+): Hang {
+  const base = { engine: position.engine, ...(position.checkedFirstOn ? { checkedFirstOn: position.checkedFirstOn } : {}), steps: [] };
+  if (position.replaying) {
+    record(position.path, { ...base, replayError: { migration: position.replaying, message: `its up used more than ${mb} MB of memory` } });
+    return { hangsOnUp: position.replayingPath };
+  }
+  const step = position.step ?? 'up';
+  record(position.path, { ...base, outOfMemory: { step, mb } });
+  const target = input.targets.find((t) => t.migration.path === position.path);
+  return { hangsOnUp: step === 'up' && target ? target.migration.path : undefined };
+}
+
 /** The worker runs from dist/ as .js; from sources (vitest, tsx) it is loaded through tsx. */
-function spawnWorker(input: WalkInput): Worker {
+function spawnWorker(input: WalkInput, memoryMb?: number): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData: input });
+  const resourceLimits = memoryMb ? { maxOldGenerationSizeMb: memoryMb } : undefined;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData: input, resourceLimits });
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./worker.ts', here).href;
   // An eval'd entry, because Node 20 workers ignore `--import` loaders in execArgv.
   const code = `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`;
-  return new Worker(code, { eval: true, workerData: input });
+  return new Worker(code, { eval: true, workerData: input, resourceLimits });
 }

@@ -202,6 +202,13 @@ describe('loadConfig: strict validation, one line naming file, key and value', (
     expect(await configError(loadConfig(project))).toMatch(/^rollsafe\.config\.json: sets\[0\]\.framework: is required/);
   });
 
+  it('takes a memory cap in megabytes and refuses one too small to run anything', async () => {
+    writeJson('rollsafe.config.json', { limits: { memoryMb: 512 } });
+    expect((await loadConfig(project)).limits).toEqual({ memoryMb: 512 });
+    writeJson('rollsafe.config.json', { limits: { memoryMb: 8 } });
+    expect(await configError(loadConfig(project))).toBe('rollsafe.config.json: limits.memoryMb: must be a whole number of megabytes, at least 32, not 8');
+  });
+
   it('prefixes the key path with "rollsafe" when the config lives in package.json', async () => {
     writeJson('package.json', { name: 'app', rollsafe: { timeouts: { migrationMs: -1 } } });
     expect(await configError(loadConfig(project))).toBe(

@@ -18,15 +18,18 @@ export interface RollsafeConfig {
   engine?: EngineName;
   fallback?: boolean;
   timeouts?: { migrationMs?: number };
+  /** Caps on what one migration's checks may use. */
+  limits?: { memoryMb?: number };
   /** Globs of migration files never to check. */
   ignore?: string[];
 }
 
 export const engineNames: readonly EngineName[] = ['pg-mem', 'pglite', 'postgres'];
 export const ruleSeverities: readonly RuleSeverity[] = ['off', 'warn', 'error'];
-export const configKeys = ['$schema', 'rules', 'sets', 'engine', 'fallback', 'timeouts', 'ignore'] as const;
+export const configKeys = ['$schema', 'rules', 'sets', 'engine', 'fallback', 'timeouts', 'limits', 'ignore'] as const;
 export const setKeys = ['dir', 'framework'] as const;
 export const timeoutKeys = ['migrationMs'] as const;
+export const limitKeys = ['memoryMb'] as const;
 
 export interface ValidationContext {
   /** How the user names the config's source, e.g. `rollsafe.config.json`. */
@@ -128,6 +131,18 @@ export function validateConfig(raw: unknown, context: ValidationContext): Rollsa
         fail(['timeouts', 'migrationMs'], `must be a positive whole number of milliseconds, not ${show(ms)}`);
       }
       config.timeouts.migrationMs = ms as number;
+    }
+  }
+
+  if (input.limits !== undefined) {
+    const limits = expectObject(input.limits, ['limits'], limitKeys);
+    config.limits = {};
+    if (limits.memoryMb !== undefined) {
+      const mb = limits.memoryMb;
+      if (typeof mb !== 'number' || !Number.isInteger(mb) || mb < 32) {
+        fail(['limits', 'memoryMb'], `must be a whole number of megabytes, at least 32, not ${show(mb)}`);
+      }
+      config.limits.memoryMb = mb as number;
     }
   }
 
