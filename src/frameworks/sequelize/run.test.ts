@@ -79,6 +79,25 @@ exports.down = async ({ context: queryInterface }) => {
       expect((again as MigrationRunError).message).toMatch(/email/);
       expect((again as MigrationRunError).loc).toMatchObject({ file: cliForm, line: 4 });
 
+      // describeTable's information_schema query is beyond pg-mem: answered from its snapshot, the guard holds.
+      const guarded = join(dir, 'migrations/003-users-locale.js');
+      writeFileSync(
+        guarded,
+        `module.exports = {
+  async up(queryInterface, Sequelize) {
+    const columns = await queryInterface.describeTable('users');
+    if (!columns.locale) await queryInterface.addColumn('users', 'locale', { type: Sequelize.STRING(10) });
+  },
+  async down(queryInterface) {
+    const columns = await queryInterface.describeTable('users');
+    if (columns.locale) await queryInterface.removeColumn('users', 'locale');
+  },
+};
+`,
+      );
+      for (const direction of ['up', 'up', 'down', 'down', 'up'] as const) await runner.run({ id: '003-users-locale.js', path: guarded }, direction);
+      expect(Object.keys((await engine.snapshot()).tables.users.columns)).toContain('locale');
+
       await runner.run({ id: '002-users-name.js', path: umzugForm }, 'down');
       const downAgain = await runner.run({ id: '002-users-name.js', path: umzugForm }, 'down').catch((error: unknown) => error);
       expect((downAgain as MigrationRunError).loc).toMatchObject({ file: umzugForm, line: 5 });

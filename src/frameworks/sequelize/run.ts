@@ -66,6 +66,7 @@ export async function createSequelizeRunner(context: RunnerContext): Promise<Mig
     await refresh(connection).catch(() => undefined);
   };
   const queryInterface = sequelize.getQueryInterface();
+  answerDescribeTableFromSnapshot(queryInterface, context);
   // `pg` leaves name[] columns (describeTable's enum values, showIndex's columns) as '{a,b}' text
   // for Sequelize to split; the engines hand back arrays already.
   const generator = queryInterface.queryGenerator as { fromArray(text: unknown): unknown };
@@ -93,6 +94,67 @@ export async function createSequelizeRunner(context: RunnerContext): Promise<Mig
     async close(): Promise<void> {
       await sequelize.close();
     },
+  };
+}
+
+// The names information_schema gives the types the snapshot normalises (what describeTable reports).
+const informationSchemaTypes: Record<string, string> = {
+  integer: 'INTEGER',
+  bigint: 'BIGINT',
+  smallint: 'SMALLINT',
+  boolean: 'BOOLEAN',
+  text: 'TEXT',
+  timestamptz: 'TIMESTAMP WITH TIME ZONE',
+  timestamp: 'TIMESTAMP WITHOUT TIME ZONE',
+  date: 'DATE',
+  uuid: 'UUID',
+  json: 'JSON',
+  jsonb: 'JSONB',
+  'double precision': 'DOUBLE PRECISION',
+  real: 'REAL',
+};
+
+function describedType(type: string, enums: Record<string, unknown>): string {
+  if (type in enums) return 'USER-DEFINED';
+  const sized = /^(varchar|char|numeric)\((.+)\)$/.exec(type);
+  if (sized) return `${{ varchar: 'CHARACTER VARYING', char: 'CHARACTER', numeric: 'NUMERIC' }[sized[1]]}(${sized[2]})`;
+  return informationSchemaTypes[type] ?? type.toUpperCase();
+}
+
+/**
+ * describeTable (behind every `columns.x` guard, and renameColumn) is one information_schema query
+ * pg-mem cannot run. Where the engine cannot, the answer comes from its schema snapshot: the same
+ * columns, nullability, defaults and primary key, so the guard takes the path it takes on Postgres.
+ */
+function answerDescribeTableFromSnapshot(queryInterface: Record<string | symbol, unknown>, context: RunnerContext): void {
+  const describe = (queryInterface.describeTable as (table: unknown, options?: unknown) => Promise<unknown>).bind(queryInterface);
+  queryInterface.describeTable = async (table: unknown, options?: unknown) => {
+    try {
+      return await describe(table, options);
+    } catch (error) {
+      const sql = (error as { sql?: unknown }).sql;
+      const cannot = context.engine.name === 'pg-mem' && isCatalogRead(typeof sql === 'string' ? sql : undefined);
+      const schema = (options as { schema?: string } | undefined)?.schema;
+      if (!cannot || typeof table !== 'string' || (schema && schema !== 'public')) throw error;
+      const snapshot = await context.engine.snapshot();
+      const described = snapshot.tables[table];
+      // Sequelize's own words when the table is missing.
+      if (!described) throw new Error(`No description found for "${table}" table. Check the table name and schema; remember, they _are_ case sensitive.`);
+      const primaryKey = new Set(described.primaryKey?.columns ?? []);
+      return Object.fromEntries(
+        Object.entries(described.columns).map(([name, column]) => [
+          name,
+          {
+            type: describedType(column.type, snapshot.enums),
+            allowNull: column.nullable && !primaryKey.has(name),
+            defaultValue: column.default ?? null,
+            comment: null,
+            special: snapshot.enums[column.type] ?? [],
+            primaryKey: primaryKey.has(name),
+          },
+        ]),
+      );
+    }
   };
 }
 
