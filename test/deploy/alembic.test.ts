@@ -123,7 +123,7 @@ async function production(pending: Record<string, string>) {
 
 const head = async (db: Parameters<typeof rows>[0]) => (await rows(db, 'select version_num from alembic_version')).map((r) => r.version_num);
 
-describe.skipIf(!reachable)('rollsafe deploy (Alembic)', { timeout: 420_000 }, () => {
+describe.skipIf(!reachable)('rollsafe deploy (Alembic)', { timeout: 600_000 }, () => {
   it('backs up, verifies and upgrades with the rows kept', async () => {
     const prod = await production({ 'b2c0ffee0002_add_accounts_plan.py': addPlan });
     const outcome = await deploy(prod.options());

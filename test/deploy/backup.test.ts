@@ -10,7 +10,7 @@ import { takeBackup } from '../../src/deploy/backup.js';
 import { pendingOf } from '../../src/deploy/pending.js';
 import { applyRetention } from '../../src/deploy/retention.js';
 import { restoreBackup } from '../../src/deploy/restore.js';
-import { execSql, serverMajor } from '../../src/deploy/server.js';
+import { execSql, parseDatabaseUrl, serverMajor } from '../../src/deploy/server.js';
 import { verifyBackup } from '../../src/deploy/verify.js';
 import { driftBetween, formatDrift } from '../../src/drift/index.js';
 import type { MigrationSet } from '../../src/types.js';
@@ -77,6 +77,19 @@ describe.skipIf(!reachable)('backups on the local server', { timeout: 300_000 },
     const result = await verifyBackup(bare, db);
     expect(result.ok).toBe(false);
     expect(result.problems[0]).toMatch(/pg_restore cannot read it|does not restore/);
+  });
+
+  it('without the right to create databases, verification falls back to the checksum and says so', async () => {
+    const { db, url } = await databaseWithData('nocreatedb');
+    const dir = mkdtempSync(join(tmpdir(), 'rollsafe-backups-'));
+    const { path } = await takeBackup(db, { dir, serverVersion: '15' });
+    const role = `rollsafe_nocreatedb_${process.pid}`;
+    await execSql(db, `create role ${role} login nocreatedb`);
+    const limited = new URL(url);
+    limited.username = role;
+    const result = await verifyBackup(path, parseDatabaseUrl(limited.toString())).finally(() => execSql(db, `drop role if exists ${role}`));
+    expect(result).toMatchObject({ ok: true, checked: ['checksum', 'readable'] });
+    expect(result.skipped).toMatch(/^the server refused a scratch database \(permission denied to create database.*\); only the checksum and readability were checked$/);
   });
 
   it('restore puts schema and rows back exactly, and removes what was created after the backup', async () => {

@@ -33,7 +33,7 @@ async function production(pendingMigrations: Record<string, string>) {
 
 const appliedNames = async (db: Parameters<typeof rows>[0]) => (await rows(db, 'select name from knex_migrations order by id')).map((r) => r.name);
 
-describe.skipIf(!reachable)('rollsafe deploy (knex)', { timeout: 420_000 }, () => {
+describe.skipIf(!reachable)('rollsafe deploy (knex)', { timeout: 600_000 }, () => {
   it('backs up, verifies the backup by restoring it, then migrates with the rows kept', async () => {
     const prod = await production({ '002_add_accounts_plan.cjs': addPlan });
     const before = await readState(prod.db);
