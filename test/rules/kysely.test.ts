@@ -211,6 +211,19 @@ ruleTester.run('up-runs', {
   valid: [
     { name: 'an up that runs on the schema the earlier migrations leave', framework: 'kysely', files: earlier },
     {
+      name: 'CREATE INDEX CONCURRENTLY runs outside a transaction, as under a Migrator with disableTransactions',
+      framework: 'kysely',
+      // pg-mem accepts it inside a transaction block; Postgres refuses it there.
+      options: { engine: 'pglite' },
+      files: {
+        ...earlier,
+        '2024_01_02_120000_users_email_idx.ts': migration(
+          ['await sql`CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email)`.execute(db);'],
+          ['await sql`DROP INDEX CONCURRENTLY IF EXISTS users_email_idx`.execute(db);'],
+        ),
+      },
+    },
+    {
       name: 'a syntax error is reported once, at its place',
       framework: 'kysely',
       files: { '2024_01_01_120000_create_users.ts': createUsers.replace(".addColumn('email', 'text')", ".addColumn('email', 'text'") },

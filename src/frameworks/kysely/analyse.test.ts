@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyseKyselySource } from './analyse.js';
-import { statementStart } from './run.js';
+import { needsNoTransaction, statementStart } from './run.js';
 
 type Expected = { kind: string; target?: string; guarded: boolean; line: number; direction?: 'up' | 'down' };
 
@@ -201,5 +201,15 @@ describe('guards suggested in Kysely terms', () => {
     expect(condition).toBeDefined();
     const [guarded] = (await analyseKyselySource(`export async function up(db) {\n  if (${condition}) {\n    ${rename}\n  }\n}\n`, 'm.ts')).operations;
     expect(guarded).toMatchObject({ kind: 'alterTable.renameColumn', guarded: true });
+  });
+});
+
+describe('needsNoTransaction (the runner mirrors a Migrator with disableTransactions)', () => {
+  it('is true for statements Postgres refuses in a transaction block, false for the rest', () => {
+    expect(needsNoTransaction('await sql`CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x)`.execute(db);')).toBe(true);
+    expect(needsNoTransaction("await sql`DROP INDEX CONCURRENTLY IF EXISTS i`.execute(db);")).toBe(true);
+    expect(needsNoTransaction('await sql`VACUUM ANALYZE orders`.execute(db);')).toBe(true);
+    expect(needsNoTransaction("await db.schema.refreshMaterializedView('totals').concurrently().execute();")).toBe(false);
+    expect(needsNoTransaction("await db.schema.createIndex('i').ifNotExists().on('t').column('x').execute();")).toBe(false);
   });
 });

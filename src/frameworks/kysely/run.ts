@@ -60,7 +60,12 @@ type Action = (db: KyselyDb) => unknown;
 
 // Statements Postgres refuses inside a transaction block: a migration holding them only ever ran
 // under a Migrator with `disableTransactions: true`, so it runs without one here too.
-const outsideTransaction = /\b(?:concurrently|vacuum)\b/i;
+const outsideTransaction = /\bindex\s+concurrently\b|\breindex\b[^;`]*\bconcurrently\b|\bdetach\s+partition\b[^;`]*\bconcurrently\b|[`'"]\s*vacuum\b/i;
+
+/** Whether the Migrator must have had transactions off for this migration's source to run at all. */
+export function needsNoTransaction(source: string): boolean {
+  return outsideTransaction.test(source);
+}
 
 /** Where each query was built: the migration line of the `.execute()` that compiled it. */
 class CallSitePlugin {
@@ -92,7 +97,7 @@ export async function createKyselyRunner(context: RunnerContext): Promise<Migrat
       if (typeof action !== 'function') {
         throw new MigrationRunError(`the migration exports no ${direction} function`);
       }
-      const transactional = !outsideTransaction.test(readFileSync(migration.path, 'utf8'));
+      const transactional = !needsNoTransaction(readFileSync(migration.path, 'utf8'));
       plugin.file = migration.path;
       try {
         await db.connection().execute(async (connection) => {
