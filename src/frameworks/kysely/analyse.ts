@@ -195,7 +195,8 @@ function callbackCalls(node: Node | undefined, method: string): boolean {
 /** One operation per column, constraint or rename in an `alterTable('t')` chain (`alterColumn` re-runs harmlessly). */
 function alterTableOperations(reader: Reader, table: string, schema: string | undefined, links: Link[], conditions: GuardCondition[]): Operation[] {
   const operations: Operation[] = [];
-  const hint = (exists: boolean, what: string) => `check first: \`if (${exists ? '' : '!'}(await ${what})) { … }\``;
+  const lookup = (column: string) =>
+    `(await db.introspection.getTables()).find((t) => t.name === ${q(table)})?.columns.some((c) => c.name === ${q(column)})`;
   links.forEach((link, index) => {
     const args = link.call.getArguments();
     const first = literalString(args[0]);
@@ -225,7 +226,7 @@ function alterTableOperations(reader: Reader, table: string, schema: string | un
         });
         break;
       case 'renameColumn':
-        operations.push({ ...base, target, guarded: fits(column(false)), fix: hint(true, `columnExists(db, ${q(table)}, ${q(first ?? '…')})`) });
+        operations.push({ ...base, target, guarded: fits(column(false)), fix: `rename it only when it is there: \`if (${lookup(first ?? '…')}) { … }\`` });
         break;
       case 'dropConstraint':
         operations.push({
@@ -249,7 +250,11 @@ function alterTableOperations(reader: Reader, table: string, schema: string | un
         break;
       case 'renameTo':
       case 'setSchema':
-        operations.push({ ...base, target: qualified(schema, table), guarded: fits({ object: 'table', name: table, creates: false }), fix: hint(true, `tableExists(db, ${q(table)})`) });
+        operations.push({
+          ...base, target: qualified(schema, table),
+          guarded: fits({ object: 'table', name: table, creates: false }),
+          fix: `check first: \`if ((await db.introspection.getTables()).some((t) => t.name === ${q(table)})) { … }\``,
+        });
         break;
       default:
         break;
