@@ -1,8 +1,9 @@
 // Times what users wait for: the commit hook (one staged migration after N earlier ones) and
-// `lint --all`, as the CLI runs them (a fresh node process each time, as the hook does).
+// `lint --all`, as the CLI runs them (a fresh node process each time, as the hook does); then the
+// three engines on the same 300-migration history, with their ratios to the default.
 // Prints medians; never asserted in tests.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKnexHistory } from './corpus.mjs';
@@ -34,34 +35,104 @@ function time(label, args, cwd, count = runs) {
   return { label, median: median(samples), min: Math.min(...samples), max: Math.max(...samples), runs: count, exit: status };
 }
 
-function project(name, earlier, options = {}) {
+function project(name, earlier, options = {}, { framework = 'knex', generate = generateKnexHistory } = {}) {
   const dir = join(corpusRoot, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'migrations'), { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, devDependencies: { knex: '*' } }));
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  const files = generateKnexHistory(join(dir, 'migrations'), earlier, options);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, devDependencies: { [framework]: '*' } }));
+  // rollsafe's packages, linked one by one: the project keeps its own node_modules/.cache (the replay cache).
+  mkdirSync(join(dir, 'node_modules'));
+  for (const entry of readdirSync(join(root, 'node_modules'))) {
+    if (entry !== '.cache') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
+  }
+  const files = generate(join(dir, 'migrations'), earlier, options);
   return { dir, files };
 }
 
+function clearReplayCache(dir) {
+  rmSync(join(dir, 'node_modules/.cache/rollsafe/replay'), { recursive: true, force: true });
+}
+
+function printTable(title, rows, extra = () => '') {
+  const width = Math.max(...rows.map((r) => r.label.length));
+  console.log(`\n${title}\n${'scenario'.padEnd(width)}  median ms   min ms   max ms  runs  exit${extra(undefined)}`);
+  for (const r of rows) {
+    console.log(
+      `${r.label.padEnd(width)}  ${r.median.toFixed(0).padStart(9)}  ${r.min.toFixed(0).padStart(7)}  ${r.max.toFixed(0).padStart(7)}  ${String(r.runs).padStart(4)}  ${String(r.exit).padStart(4)}${extra(r)}`,
+    );
+  }
+}
+
+/** The server's kept history templates, dropped to time a run without one. */
+function dropTemplates(databaseUrl) {
+  const list = spawnSync('psql', [databaseUrl, '-Atc', "select datname from pg_database where datname like 'rollsafe_tpl_%'"], { encoding: 'utf8' });
+  for (const name of list.stdout.split('\n').filter(Boolean)) spawnSync('psql', [databaseUrl, '-qc', `drop database if exists "${name}"`]);
+}
+
 const rows = [];
-for (const earlier of [100, 300]) {
+// BENCH_ENGINES_ONLY=1 skips straight to the engine comparison.
+for (const earlier of process.env.BENCH_ENGINES_ONLY ? [] : [100, 300]) {
   const clean = project(`knex-${earlier}`, earlier);
   const last = clean.files.at(-1);
   // First run fills the replay cache (cleared here); the hook's steady state is what users feel on every commit.
-  rmSync(join(root, 'node_modules/.cache/rollsafe/replay'), { recursive: true, force: true });
+  clearReplayCache(clean.dir);
   rows.push(time(`hook path, clean, ${earlier} earlier (first run)`, ['lint', last], clean.dir, 1));
   rows.push(time(`hook path, clean, ${earlier} earlier`, ['lint', last], clean.dir));
   const broken = project(`knex-${earlier}-broken`, earlier, { brokenLast: true });
   rows.push(time(`hook path, confirmed on PGlite, ${earlier} earlier`, ['lint', broken.files.at(-1)], broken.dir, Math.min(runs, 3)));
 }
-const all = project('knex-all-100', 100);
-rows.push(time('lint --all, 100 migrations', ['lint', '--all'], all.dir, Math.min(runs, 3)));
-
-const width = Math.max(...rows.map((r) => r.label.length));
-console.log(`${'scenario'.padEnd(width)}  median ms   min ms   max ms  runs  exit`);
-for (const r of rows) {
-  console.log(
-    `${r.label.padEnd(width)}  ${r.median.toFixed(0).padStart(9)}  ${r.min.toFixed(0).padStart(7)}  ${r.max.toFixed(0).padStart(7)}  ${String(r.runs).padStart(4)}  ${String(r.exit).padStart(4)}`,
-  );
+if (!process.env.BENCH_ENGINES_ONLY) {
+  const all = project('knex-all-100', 100);
+  rows.push(time('lint --all, 100 migrations', ['lint', '--all'], all.dir, Math.min(runs, 3)));
+  printTable('hook path and lint --all (pg-mem, failures confirmed on PGlite)', rows);
 }
+
+// The three engines on the same history: what a commit costs (the last migration after 300 earlier
+// ones, replay cache warm), what a first run costs (cache empty) and lint --all over the whole set.
+const databaseUrl = process.env.DATABASE_URL;
+const engines = [
+  { name: 'pg-mem + PGlite', args: [] },
+  { name: 'PGlite alone', args: ['--engine', 'pglite'] },
+  ...(databaseUrl ? [{ name: 'Postgres', args: ['--engine', 'postgres', '--database-url', databaseUrl] }] : []),
+];
+if (!databaseUrl) console.log('\n(DATABASE_URL unset: real Postgres is left out of the engine comparison)');
+const historySize = Number(process.env.BENCH_HISTORY ?? 300);
+const sets = [{ name: 'knex', project: project(`knex-engines-${historySize}`, historySize) }];
+// The same comparison on a TypeORM history, when bench/typeorm-corpus.mjs is there.
+if (existsSync(join(root, 'bench/typeorm-corpus.mjs'))) {
+  const { writeTypeormHistory } = await import('./typeorm-corpus.mjs');
+  const generate = (dir, count) => writeTypeormHistory(dir, count);
+  sets.push({ name: 'typeorm', project: project(`typeorm-engines-${historySize}`, historySize, {}, { framework: 'typeorm', generate }) });
+}
+const engineRows = [];
+for (const set of sets) {
+  const last = set.project.files.at(-1);
+  for (const engine of engines) {
+    clearReplayCache(set.project.dir);
+    if (databaseUrl) dropTemplates(databaseUrl);
+    const label = (scenario) => `${set.name} ${historySize}, ${scenario}: ${engine.name}`;
+    const row = (scenario, args, count) => ({ ...time(label(scenario), [...args, ...engine.args], set.project.dir, count), set: set.name, scenario, engine: engine.name });
+    engineRows.push(row('hook path, first run', ['lint', last], 1));
+    engineRows.push(row('hook path', ['lint', last], Math.min(runs, 3)));
+    if (engine.name === 'Postgres') {
+      // The same warm replay cache, but no kept template: the history is replayed as SQL again (and kept).
+      const samples = [];
+      for (let i = 0; i < Math.min(runs, 3); i++) {
+        dropTemplates(databaseUrl);
+        samples.push(time(label('hook path without template'), ['lint', last, ...engine.args], set.project.dir, 1));
+      }
+      const medians = samples.map((s) => s.median);
+      engineRows.push({ ...samples[0], median: median(medians), min: Math.min(...medians), max: Math.max(...medians), runs: samples.length, set: set.name, scenario: 'hook path without template', engine: engine.name });
+    }
+    engineRows.push(row('lint --all', ['lint', '--all'], 1));
+  }
+}
+const reference = (r) =>
+  r.scenario === 'hook path without template'
+    ? engineRows.find((b) => b.set === r.set && b.scenario === 'hook path' && b.engine === r.engine)
+    : engineRows.find((b) => b.set === r.set && b.scenario === r.scenario && b.engine === engines[0].name);
+printTable('engines on the same history (ratio: to pg-mem + PGlite; without template: to the Postgres hook path)', engineRows, (r) => {
+  if (!r) return '   ratio';
+  const base = reference(r);
+  return base ? `  ${(r.median / base.median).toFixed(2).padStart(6)}x` : '';
+});
