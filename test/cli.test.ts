@@ -117,10 +117,10 @@ describe.concurrent('usage errors: one line on stderr, exit 2, no stack', () => 
     await expectOneLineError(rollsafe(['lint', '--all', '--config', 'ci/rollsafe.json'], tempProject()), 'ci/rollsafe.json: no such config file');
   });
 
-  it('deploy-time commands say they are not built yet', async () => {
+  it('deploy-time commands without their arguments say what they need, in one line', async () => {
     await Promise.all(
       ['deploy', 'restore', 'verify-backup', 'drift'].map((command) =>
-        expectOneLineError(rollsafe([command]), new RegExp(`^rollsafe: ${command} is not built yet`)),
+        expectOneLineError(rollsafe([command]), new RegExp(`^rollsafe: ${command} needs `)),
       ),
     );
   });

@@ -55,6 +55,12 @@ const unguarded: { sql: string; kind: string; target: string; fix: string }[] = 
     fix: "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name') THEN ALTER TABLE users RENAME COLUMN name TO full_name; END IF; END $$",
   },
   { sql: 'ALTER TABLE users RENAME TO accounts', kind: 'ALTER TABLE RENAME', target: 'users', fix: 'ALTER TABLE IF EXISTS users RENAME TO accounts' },
+  {
+    sql: 'ALTER TABLE users RENAME CONSTRAINT users_email_key TO users_email_unique',
+    kind: 'ALTER TABLE RENAME CONSTRAINT',
+    target: 'users.users_email_key',
+    fix: 'DO $$ BEGIN ALTER TABLE users RENAME CONSTRAINT users_email_key TO users_email_unique; EXCEPTION WHEN undefined_object THEN NULL; END $$',
+  },
   { sql: "ALTER TYPE mood ADD VALUE 'meh'", kind: 'ALTER TYPE ADD VALUE', target: 'mood.meh', fix: "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh'" },
 ];
 

@@ -269,7 +269,7 @@ function rename(body: Node, sql: string): GuardVerdict {
   }
   const target = relation && body.subname ? `${relation}.${body.subname}` : (relation ?? body.subname ?? nameOf(body.object));
   return {
-    kind: `ALTER ${objectWords(body.renameType)} RENAME`,
+    kind: renameKinds[body.renameType] ?? `ALTER ${objectWords(body.renameType)} RENAME`,
     target,
     needsGuard: true,
     guarded: false,
@@ -322,6 +322,14 @@ function nameOf(item: Node | undefined): string | undefined {
   if (item.ObjectWithArgs) return qualifiedName(item.ObjectWithArgs.objname);
   return undefined;
 }
+
+/** Renames whose object type is not the word the statement starts with. */
+const renameKinds: Record<string, string> = {
+  OBJECT_TABCONSTRAINT: 'ALTER TABLE RENAME CONSTRAINT',
+  OBJECT_DOMCONSTRAINT: 'ALTER DOMAIN RENAME CONSTRAINT',
+  OBJECT_TRIGGER: 'ALTER TRIGGER RENAME',
+  OBJECT_POLICY: 'ALTER POLICY RENAME',
+};
 
 function objectWords(objectType: string | undefined): string {
   const words = (objectType ?? 'OBJECT_UNKNOWN').replace(/^OBJECT_/, '');
