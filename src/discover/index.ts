@@ -4,6 +4,7 @@ import { loadAdapter } from '../frameworks/index.js';
 import type { FrameworkName, MigrationSet } from '../types.js';
 import { frameworkFromText, frameworksFromPackages } from './signatures.js';
 import { workspacePackages } from './workspaces.js';
+import { sequelizercMigrationsPath } from '../frameworks/sequelize/discover.js';
 
 /** The part of the configuration discovery needs: sets listed by the user, resolved to absolute dirs. */
 export interface SetsConfig {
@@ -110,16 +111,18 @@ export async function discoverSets(cwd: string, config: SetsConfig = {}): Promis
   return sets;
 }
 
-/** The sets in one package's conventional folders (knexfile's directory, migrations/, …). */
+/** The sets in one package's conventional folders (knexfile's directory, .sequelizerc's migrations-path, migrations/, …). */
 async function conventionalSets(projectDir: string): Promise<MigrationSet[]> {
   const candidates = new Set<string>();
   const knexDir = knexfileDirectory(projectDir);
   if (knexDir) candidates.add(knexDir);
+  const sequelizeDir = sequelizercMigrationsPath(projectDir);
+  if (sequelizeDir) candidates.add(sequelizeDir);
   for (const dir of conventionalDirs) candidates.add(join(projectDir, dir));
   const sets: MigrationSet[] = await alembicSets(projectDir);
   for (const dir of candidates) {
     if (!existsSync(dir) || !statSync(dir).isDirectory() || sets.some((set) => set.dir === dir)) continue;
-    const framework = dir === knexDir ? 'knex' : detectFramework(dir, projectDir);
+    const framework = dir === knexDir ? 'knex' : dir === sequelizeDir ? 'sequelize' : detectFramework(dir, projectDir);
     if (framework) sets.push(await buildSet(dir, framework));
   }
   return sets;

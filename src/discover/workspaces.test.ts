@@ -60,3 +60,15 @@ describe('monorepo discovery', () => {
     expect(workspacePackages(root)).toEqual([]);
   });
 });
+
+describe('framework config files that name the migrations folder', () => {
+  it(".sequelizerc's migrations-path is a sequelize set even outside the conventional folders", async () => {
+    const root = monorepo({
+      'package.json': JSON.stringify({ name: 'api', dependencies: { sequelize: '*' } }),
+      '.sequelizerc': "const path = require('path');\nmodule.exports = {\n  'migrations-path': path.resolve('server', 'db', 'changes'),\n};\n",
+      'server/db/changes/20240101000000-create-users.js': `module.exports = { up: (queryInterface) => queryInterface.createTable('users', {}), down: (queryInterface) => queryInterface.dropTable('users') };\n`,
+    });
+    const sets = await discoverSets(root);
+    expect(sets.map((set) => [set.dir.slice(root.length + 1), set.framework])).toEqual([['server/db/changes', 'sequelize']]);
+  });
+});
