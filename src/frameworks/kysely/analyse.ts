@@ -1,7 +1,7 @@
 // The static model of a Kysely migration: its up/down, the schema builder chains and `sql` templates
 // each executes, and whether each is guarded against a second run. A chain only runs when it is
 // `.execute()`d: a builder left unexecuted (or only `.compile()`d) changes nothing.
-import { Node } from 'ts-morph';
+import { Node } from '../ts-morph.js';
 import type { CallExpression } from 'ts-morph';
 import type { Direction, DownModel, MigrationModel, Operation, SourceLocation } from '../../types.js';
 import {

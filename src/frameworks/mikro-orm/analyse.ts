@@ -1,7 +1,7 @@
 // The static model of a MikroORM migration: a class extending `Migration` whose up()/down() queue
 // SQL with `this.addSql(…)` (or run it at once with `this.execute(…)`). MikroORM 6 and 7 share
 // this shape; MikroORM 6 also accepts knex builders from `this.getKnex()`.
-import { Node } from 'ts-morph';
+import { Node } from '../ts-morph.js';
 import type { CallExpression, ClassDeclaration, SourceFile } from 'ts-morph';
 import type { Direction, DownModel, MigrationModel, Operation, SourceLocation } from '../../types.js';
 import {

@@ -1,7 +1,7 @@
 // The static model of a Sequelize migration (sequelize-cli `up(queryInterface, Sequelize)` or umzug
 // `up({ context: queryInterface })`): its up/down, the queryInterface calls and SQL each makes, and
 // whether each is guarded against a second run.
-import { Node, SyntaxKind } from 'ts-morph';
+import { Node, SyntaxKind } from '../ts-morph.js';
 import type { CallExpression } from 'ts-morph';
 import type { Direction, DownModel, MigrationModel, Operation, SourceLocation } from '../../types.js';
 import {

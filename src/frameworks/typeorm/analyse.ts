@@ -1,6 +1,6 @@
 // The static model of a TypeORM migration: the class's up/down, the QueryRunner calls and SQL
 // each runs, and whether each is guarded against a second run.
-import { Node, SyntaxKind } from 'ts-morph';
+import { Node, SyntaxKind } from '../ts-morph.js';
 import type { CallExpression, ClassDeclaration, SourceFile } from 'ts-morph';
 import type { Direction, DownModel, MigrationModel, Operation, SourceLocation } from '../../types.js';
 import {
