@@ -1,6 +1,6 @@
 // The static half of every fixture's expected.json: what the model alone, judged by the static
 // rules, must find, with no engine involved (fast, and it pins each framework's reader on its own).
-import { basename } from 'node:path';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allRules } from '../rules/index.js';
 import { loadAdapter } from '../src/frameworks/index.js';
@@ -15,11 +15,11 @@ describe('static findings of each fixture set', () => {
     it(`${set.framework}/${set.name}: lists every migration of expected.json, and the static findings match it`, async () => {
       const adapter = await loadAdapter(set.framework);
       const migrations = await adapter.listMigrations(set.dir);
-      expect(migrations.map((m) => basename(m.path))).toEqual(Object.keys(set.expected).filter((file) => !file.endsWith('.down.sql')));
+      expect(migrations.map((m) => relative(set.dir, m.path))).toEqual(Object.keys(set.expected).filter((file) => !file.endsWith('.down.sql')));
       const found: Record<string, string[]> = {};
       for (const migration of migrations) {
         for (const result of judge({ model: await adapter.analyse(migration), rules: staticRules })) {
-          found[basename(result.filePath)] = result.messages.map((finding) => `${finding.ruleId}@${finding.line}`).sort();
+          found[relative(set.dir, result.filePath)] = result.messages.map((finding) => `${finding.ruleId}@${finding.line}`).sort();
         }
       }
       const wanted = Object.fromEntries(
