@@ -64,13 +64,16 @@ export async function fillTables(engine: Engine, schema: SchemaSnapshot, only?: 
   return outcome;
 }
 
-/** `tables` and every table they reference, directly or not. */
+/** `tables` and every table a row of theirs must reference (NOT NULL foreign keys; nullable ones are left NULL). */
 function withParents(schema: SchemaSnapshot, tables: Set<string>): Set<string> {
   const all = new Set<string>();
   const add = (name: string) => {
     if (all.has(name) || !schema.tables[name]) return;
     all.add(name);
-    for (const fk of Object.values(schema.tables[name].foreignKeys)) add(fk.references);
+    const table = schema.tables[name];
+    for (const fk of Object.values(table.foreignKeys)) {
+      if (fk.columns.some((column) => !table.columns[column]?.nullable)) add(fk.references);
+    }
   };
   for (const name of tables) add(name);
   return all;
