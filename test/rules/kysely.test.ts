@@ -211,6 +211,23 @@ ruleTester.run('up-runs', {
   valid: [
     { name: 'an up that runs on the schema the earlier migrations leave', framework: 'kysely', files: earlier },
     {
+      name: 'a getTables() guard is answered on pg-mem too (from its schema snapshot where pg-mem cannot run the catalog query)',
+      framework: 'kysely',
+      options: { fallback: false },
+      files: {
+        ...earlier,
+        '2024_01_02_120000_create_teams.ts': migration(
+          [
+            'const tables = await db.introspection.getTables();',
+            "if (!tables.some((table) => table.name === 'teams')) {",
+            "  await db.schema.createTable('teams').addColumn('id', 'serial', (col) => col.primaryKey()).execute();",
+            '}',
+          ],
+          ["await db.schema.dropTable('teams').ifExists().execute();"],
+        ),
+      },
+    },
+    {
       name: 'CREATE INDEX CONCURRENTLY runs outside a transaction, as under a Migrator with disableTransactions',
       framework: 'kysely',
       // pg-mem accepts it inside a transaction block; Postgres refuses it there.

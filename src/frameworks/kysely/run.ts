@@ -88,7 +88,7 @@ export async function createKyselyRunner(context: RunnerContext): Promise<Migrat
   const driver = context.engine.pgDriver();
   const postgres = new kysely.PostgresDialect({ pool: new driver.Pool() });
   const plugin = new CallSitePlugin();
-  const db = new kysely.Kysely({ dialect: tracingDialect(postgres), plugins: [plugin] });
+  const db = new kysely.Kysely({ dialect: tracingDialect(postgres, context), plugins: [plugin] });
 
   return {
     async run(migration: MigrationFile, direction: Direction): Promise<void> {
@@ -117,11 +117,11 @@ export async function createKyselyRunner(context: RunnerContext): Promise<Migrat
 }
 
 /** The user's PostgresDialect, its connections remembering which compiled query the engine refused. */
-function tracingDialect(postgres: Dialect): Dialect {
+function tracingDialect(postgres: Dialect, context: RunnerContext): Dialect {
   return {
     createQueryCompiler: () => postgres.createQueryCompiler(),
     createAdapter: () => postgres.createAdapter(),
-    createIntrospector: (db) => postgres.createIntrospector(db),
+    createIntrospector: (db) => snapshotIntrospector(postgres.createIntrospector(db) as Introspector, context),
     createDriver() {
       const driver = postgres.createDriver();
       const acquire = driver.acquireConnection.bind(driver);
@@ -147,6 +147,58 @@ function tracingDialect(postgres: Dialect): Dialect {
       };
       return driver;
     },
+  };
+}
+
+interface TableMetadata {
+  name: string;
+  schema?: string;
+  isView: boolean;
+  columns: { name: string; dataType: string; isNullable: boolean; isAutoIncrementing: boolean; hasDefaultValue: boolean }[];
+}
+
+interface Introspector {
+  getSchemas(): Promise<{ name: string }[]>;
+  getTables(options?: { withInternalKyselyTables?: boolean }): Promise<TableMetadata[]>;
+  getMetadata(options?: { withInternalKyselyTables?: boolean }): Promise<{ tables: TableMetadata[] }>;
+}
+
+/**
+ * `db.introspection` as the user's dialect answers it; where pg-mem cannot run its catalog query
+ * (the `!~` operator), the answer comes from the engine's schema snapshot, so migrations guarded by
+ * `getTables()` stay on pg-mem. Real Postgres engines always answer themselves.
+ */
+function snapshotIntrospector(real: Introspector, context: RunnerContext): Introspector {
+  const fromSnapshot = async (options?: { withInternalKyselyTables?: boolean }): Promise<TableMetadata[]> => {
+    const snapshot = await context.engine.snapshot();
+    const split = (key: string) => (key.includes('.') ? { schema: key.slice(0, key.indexOf('.')), name: key.slice(key.indexOf('.') + 1) } : { schema: 'public', name: key });
+    const tables = Object.entries(snapshot.tables).map(([key, table]) => ({
+      ...split(key),
+      isView: false,
+      columns: Object.entries(table.columns).map(([name, column]) => ({
+        name,
+        dataType: column.type,
+        isNullable: column.nullable,
+        isAutoIncrementing: /nextval\(/.test(column.default ?? '') || column.generated !== undefined,
+        hasDefaultValue: column.default !== undefined,
+      })),
+    }));
+    const views = Object.keys(snapshot.views).map((key) => ({ ...split(key), isView: true, columns: [] }));
+    const internal = /^kysely_migration(?:_lock)?$/;
+    return [...tables, ...views].filter((table) => options?.withInternalKyselyTables || !internal.test(table.name));
+  };
+  const answered = async <T>(ask: () => Promise<T>, fallback: () => Promise<T>): Promise<T> => {
+    try {
+      return await ask();
+    } catch (error) {
+      if (context.engine.name !== 'pg-mem') throw error;
+      return fallback();
+    }
+  };
+  return {
+    getSchemas: () => answered(() => real.getSchemas(), async () => ['public', ...(await context.engine.snapshot()).schemas].map((name) => ({ name }))),
+    getTables: (options) => answered(() => real.getTables(options), () => fromSnapshot(options)),
+    getMetadata: (options) => answered(() => real.getMetadata(options), async () => ({ tables: await fromSnapshot(options) })),
   };
 }
 
