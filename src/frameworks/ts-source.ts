@@ -3,7 +3,7 @@
 import type { CallExpression, Expression, SourceFile, ts } from 'ts-morph';
 import { Node, Project, SyntaxKind, typescript } from './ts-morph.js';
 import { parseDirectives } from '../directives.js';
-import type { Directive, FrameworkName, MigrationModel, SourceLocation } from '../types.js';
+import type { Directive, DownModel, FrameworkName, MigrationModel, SourceLocation } from '../types.js';
 
 let project: Project | undefined;
 
@@ -450,4 +450,16 @@ export function readMigrationSource(
   if (!parseError) return { sourceFile, directives };
   const loc = { file, line: 1, column: 1 };
   return { unparsable: { file, framework, down: { status: 'present', empty: false, loc }, transactional: true, operations: [], directives, parseError } };
+}
+
+/**
+ * The down of a framework that calls an exported `down` function (knex, Kysely, Sequelize/umzug):
+ * none exported, or anything but a function (`exports.down = null`), is no down at all.
+ */
+export function exportedDownModel(file: string, down: ExportedMember | undefined): DownModel {
+  const top: SourceLocation = { file, line: 1, column: 1 };
+  if (!down) return { status: 'missing', empty: false, loc: top };
+  const loc = locationOf(down.declaration, file);
+  if (!down.fn) return { status: 'missing', empty: false, loc };
+  return { status: 'present', empty: isEmptyFunction(down.fn), loc };
 }

@@ -2,13 +2,12 @@
 // whether each call is guarded against a second run.
 import { Node } from '../ts-morph.js';
 import type { CallExpression } from 'ts-morph';
-import type { Direction, DownModel, MigrationModel, Operation, SourceLocation } from '../../types.js';
+import type { Direction, MigrationModel, Operation } from '../../types.js';
 import {
   analyseEmbeddedSql,
   callsIn,
   findExports,
   guardConditions,
-  isEmptyFunction,
   isFunctionNode,
   literalString,
   byPosition,
@@ -17,8 +16,9 @@ import {
   resolveValue,
   readMigrationSource,
   unwrap,
+  exportedDownModel,
 } from '../ts-source.js';
-import type { ExistenceCheck, ExportedMember, FunctionNode, GuardCondition } from '../ts-source.js';
+import type { ExistenceCheck, FunctionNode, GuardCondition } from '../ts-source.js';
 
 /** How one schema-level builder call behaves on a second run (knex's pg dialect decides the SQL). */
 interface SchemaMethod {
@@ -312,15 +312,6 @@ function disablesTransaction(config: Node | undefined): boolean {
   return Node.isPropertyAssignment(property) && property.getInitializer()?.getText() === 'false';
 }
 
-function downModel(file: string, down: ExportedMember | undefined): DownModel {
-  const top: SourceLocation = { file, line: 1, column: 1 };
-  if (!down) return { status: 'missing', empty: false, loc: top };
-  const loc = locationOf(down.declaration, file);
-  // knex calls `down` as a function: anything else (`exports.down = null`) is no down at all.
-  if (!down.fn) return { status: 'missing', empty: false, loc };
-  return { status: 'present', empty: isEmptyFunction(down.fn), loc };
-}
-
 /** The static model of one knex migration file, read from its source without running it. */
 export async function analyseKnexSource(source: string, file: string): Promise<MigrationModel> {
   const read = readMigrationSource(source, file, 'knex');
@@ -343,7 +334,7 @@ export async function analyseKnexSource(source: string, file: string): Promise<M
     file,
     framework: 'knex',
     up: up && locationOf(up.declaration, file),
-    down: downModel(file, down),
+    down: exportedDownModel(file, down),
     transactional,
     operations,
     directives,

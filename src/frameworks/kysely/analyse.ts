@@ -3,22 +3,22 @@
 // `.execute()`d: a builder left unexecuted (or only `.compile()`d) changes nothing.
 import { Node } from '../ts-morph.js';
 import type { CallExpression } from 'ts-morph';
-import type { Direction, DownModel, MigrationModel, Operation, SourceLocation } from '../../types.js';
+import type { Direction, MigrationModel, Operation } from '../../types.js';
 import {
   analyseEmbeddedSql,
   byPosition,
   callsIn,
   findExports,
   guardConditions,
-  isEmptyFunction,
   isFunctionNode,
   literalString,
   locationOf,
   readMigrationSource,
   resolveValue,
   unwrap,
+  exportedDownModel,
 } from '../ts-source.js';
-import type { ExistenceCheck, ExportedMember, FunctionNode, GuardCondition } from '../ts-source.js';
+import type { ExistenceCheck, FunctionNode, GuardCondition } from '../ts-source.js';
 
 /** What an object is, for matching it with an existence check. */
 type ObjectKind = 'table' | 'column' | 'index' | 'type' | 'schema' | 'view' | 'constraint';
@@ -357,15 +357,6 @@ async function operationsOf(reader: Reader): Promise<{ operations: Operation[]; 
   return { operations: droppedFirst(operations), transactional };
 }
 
-function downModel(file: string, down: ExportedMember | undefined): DownModel {
-  const top: SourceLocation = { file, line: 1, column: 1 };
-  if (!down) return { status: 'missing', empty: false, loc: top };
-  const loc = locationOf(down.declaration, file);
-  // The Migrator runs `down` only when it is there (`if (migration.down)`); anything else is none.
-  if (!down.fn) return { status: 'missing', empty: false, loc };
-  return { status: 'present', empty: isEmptyFunction(down.fn), loc };
-}
-
 /** The static model of one Kysely migration file, read from its source without running it. */
 export async function analyseKyselySource(source: string, file: string): Promise<MigrationModel> {
   const read = readMigrationSource(source, file, 'kysely');
@@ -387,7 +378,7 @@ export async function analyseKyselySource(source: string, file: string): Promise
     file,
     framework: 'kysely',
     up: up && locationOf(up.declaration, file),
-    down: downModel(file, down),
+    down: exportedDownModel(file, down),
     transactional,
     operations,
     directives,

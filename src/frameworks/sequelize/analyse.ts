@@ -3,21 +3,21 @@
 // whether each is guarded against a second run.
 import { Node, SyntaxKind } from '../ts-morph.js';
 import type { CallExpression } from 'ts-morph';
-import type { Direction, DownModel, MigrationModel, Operation, SourceLocation } from '../../types.js';
+import type { Direction, MigrationModel, Operation } from '../../types.js';
 import {
   analyseEmbeddedSql,
   byPosition,
   callsIn,
   findExports,
-  isEmptyFunction,
   isFunctionNode,
   literalString,
   locationOf,
   readMigrationSource,
   stringValue,
   unwrap,
+  exportedDownModel,
 } from '../ts-source.js';
-import type { ExportedMember, FunctionNode } from '../ts-source.js';
+import type { FunctionNode } from '../ts-source.js';
 
 /** An existence check the migration makes: a table, a column, or a catalog query naming tables. */
 type Check =
@@ -404,15 +404,6 @@ async function operationsOf(reader: Reader): Promise<{ operations: Operation[]; 
   return { operations, transactional: statements > 0 && inTransaction === statements && sqlTransactional };
 }
 
-function downModel(file: string, down: ExportedMember | undefined): DownModel {
-  const top: SourceLocation = { file, line: 1, column: 1 };
-  if (!down) return { status: 'missing', empty: false, loc: top };
-  const loc = locationOf(down.declaration, file);
-  // umzug calls `down` as a function: anything else is no down at all.
-  if (!down.fn) return { status: 'missing', empty: false, loc };
-  return { status: 'present', empty: isEmptyFunction(down.fn), loc };
-}
-
 /** The static model of one Sequelize migration file, read from its source without running it. */
 export async function analyseSequelizeSource(source: string, file: string): Promise<MigrationModel> {
   const read = readMigrationSource(source, file, 'sequelize');
@@ -434,7 +425,7 @@ export async function analyseSequelizeSource(source: string, file: string): Prom
     file,
     framework: 'sequelize',
     up: up && locationOf(up.declaration, file),
-    down: downModel(file, down),
+    down: exportedDownModel(file, down),
     transactional,
     operations,
     directives,
