@@ -4,7 +4,7 @@ import type { SchemaSnapshot } from '../../schema/snapshot.js';
 import type { Engine } from '../../types.js';
 import { stoppingPoints } from '../resume.js';
 import { compareContents, readTables } from './digest.js';
-import { keepsRows, tablesAtRisk } from './index.js';
+import { keepsRows, statementsOf, tablesAtRisk } from './index.js';
 import { fillTables, parentsFirst, rowsPerTable } from './rows.js';
 
 const engines: Engine[] = [];
@@ -91,6 +91,13 @@ describe('statements that cannot lose a row (the data phase is skipped for them)
     'TRUNCATE users',
     'alter table "users" rename column "email" to "mail"',
   ])('may lose rows: %s', (sql) => expect(keepsRows(sql, before)).toBe(false));
+});
+
+describe('a script sent in one query', () => {
+  it('is judged statement by statement, so a drop after a create is not missed', () => {
+    const script = "CREATE INDEX users_email_idx ON users (email);\nALTER TABLE users DROP COLUMN email;\nCOMMENT ON TABLE users IS 'a; b'";
+    expect(statementsOf(script)).toEqual(['CREATE INDEX users_email_idx ON users (email)', 'ALTER TABLE users DROP COLUMN email', "COMMENT ON TABLE users IS 'a; b'"]);
+  });
 });
 
 describe('the tables a risky statement can reach', () => {

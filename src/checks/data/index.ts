@@ -34,7 +34,7 @@ export async function checkPreservesData(input: DataPhaseInput): Promise<DataPha
   const { engine, runner, migration, before } = input;
   const tables = Object.keys(before.tables);
   if (tables.length === 0) return { ran: false };
-  const risky = input.statements.filter((statement) => !keepsRows(statement.sql, before));
+  const risky = input.statements.flatMap((statement) => statementsOf(statement.sql)).filter((sql) => !keepsRows(sql, before)).map((sql) => ({ sql }));
   if (risky.length === 0) return { ran: false };
   const atRisk = tablesAtRisk(risky.map((statement) => statement.sql), before);
   if (atRisk?.size === 0) return { ran: false };
@@ -145,6 +145,12 @@ export function tablesAtRisk(statements: string[], before: SchemaSnapshot): Set<
     }
   }
   return named;
+}
+
+/** A script sent in one query, cut at the semicolons outside quotes (dollar-quoted bodies stay whole). */
+export function statementsOf(sql: string): string[] {
+  if (sql.includes('$$')) return [sql];
+  return sql.split(/;(?=(?:[^']*'[^']*')*[^']*$)/).map((part) => part.trim()).filter(Boolean);
 }
 
 function existedBefore(name: string, before: SchemaSnapshot): boolean {
