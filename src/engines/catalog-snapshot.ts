@@ -83,7 +83,7 @@ export async function catalogSnapshot(query: Query): Promise<SchemaSnapshot> {
         onDelete: fkActions[con.confdeltype] ?? con.confdeltype,
         onUpdate: fkActions[con.confupdtype] ?? con.confupdtype,
       };
-    } else table.checks[con.conname] = { expression: con.definition };
+    } else table.checks[con.conname] = { expression: withoutCastsToOwnType(con.definition, table) };
   }
 
   for (const ix of await rows(`
@@ -134,4 +134,24 @@ export async function catalogSnapshot(query: Query): Promise<SchemaSnapshot> {
     };
   }
   return snapshot;
+}
+
+/**
+ * A check over a column whose type changed and changed back keeps the cast Postgres added in
+ * between (`amount >= 0` becomes `amount::numeric >= 0::numeric`): the same constraint, which a
+ * round trip must not report. A cast of a bare column to the type it already has is dropped.
+ */
+function withoutCastsToOwnType(expression: string, table: TableSnapshot): string {
+  let result = expression;
+  for (const [name, column] of Object.entries(table.columns)) {
+    const baseType = column.type.replace(/\(.*\)$/, '');
+    const quoted = /^[a-z_][a-z0-9_]*$/.test(name) ? escapeRegExp(name) : `"${escapeRegExp(name.replace(/"/g, '""'))}"`;
+    const cast = new RegExp(`(^|[^\\w."])(?:\\((${quoted})\\)|(${quoted}))::${escapeRegExp(baseType)}(?![\\w(\\[])`, 'g');
+    result = result.replace(cast, '$1$2$3');
+  }
+  return result;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

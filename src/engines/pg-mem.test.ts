@@ -131,6 +131,8 @@ describe('pg-mem engine', () => {
     ['create extension if not exists postgis'],
     ['create table docs (body tsvector)'],
     [`create table events (at timestamptz default (now() at time zone 'utc'))`],
+    [`create table notes (id int); select 'note ' || id from notes`],
+    [`select indexname from pg_indexes where tablename = 'users'`],
   ])('calls valid Postgres it cannot run unsupported: %s', async (sql) => {
     expect(await engine.isUnsupported(await failureOf(sql))).toBe(true);
   });

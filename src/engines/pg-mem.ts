@@ -128,6 +128,10 @@ const limitMessages = [
   /^type ".*" does not exist/,
   // Postgres has AT TIME ZONE for every timestamp type; pg-mem has none.
   /operator does not exist: .*\bAT TIME ZONE\b/,
+  // Postgres concatenates text with any value (text || anynonarray); pg-mem only text with text.
+  /operator does not exist: (?:text|character varying) \|\| |operator does not exist: \w+(?: \w+)? \|\| (?:text|character varying)\b/,
+  // pg-mem has few of the catalog views (pg_indexes, pg_matviews, …) that migrations read to check.
+  /relation "(?:pg_catalog\.)?pg_\w+" does not exist/,
 ];
 
 /** True when pg-mem cannot run a statement that real Postgres accepts. */
