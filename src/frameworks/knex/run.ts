@@ -3,6 +3,7 @@
 import { captureCallSites, firstParagraph, frameIn, siteIn } from '../../load/index.js';
 import { MigrationRunError, type Direction, type MigrationFile, type MigrationRunner } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
+import { exportedAction } from '../run-errors.js';
 
 // The builder's creation stack: the line of the `knex.schema…` / `knex('t')…` call in the migration.
 const issuedAt = Symbol('rollsafe.issuedAt');
@@ -97,10 +98,7 @@ export async function createKnexRunner(context: RunnerContext): Promise<Migratio
   return {
     async run(migration: MigrationFile, direction: Direction): Promise<void> {
       const loaded = await context.importMigration(migration.path);
-      const action = loaded[direction];
-      if (typeof action !== 'function') {
-        throw new MigrationRunError(`the migration exports no ${direction} function`);
-      }
+      const action = exportedAction(loaded, direction);
       const config = loaded.config as { transaction?: boolean } | undefined;
       try {
         if (config?.transaction === false) await action(knex);

@@ -11,6 +11,7 @@ import {
   type SourceLocation,
 } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
+import { exportedAction } from '../run-errors.js';
 
 // The statement the engine refused: its SQL and the queryId kysely compiled it under.
 const failedQuery = Symbol('rollsafe.failedQuery');
@@ -90,14 +91,19 @@ export async function createKyselyRunner(context: RunnerContext): Promise<Migrat
   const plugin = new CallSitePlugin();
   const db = new kysely.Kysely({ dialect: tracingDialect(postgres, context), plugins: [plugin] });
 
+  // Read once per migration: the protocol runs each one up to five times.
+  const runsInTransaction = new Map<string, boolean>();
+  const transactionalOf = (path: string) => {
+    let transactional = runsInTransaction.get(path);
+    if (transactional === undefined) runsInTransaction.set(path, (transactional = !needsNoTransaction(readFileSync(path, 'utf8'))));
+    return transactional;
+  };
+
   return {
     async run(migration: MigrationFile, direction: Direction): Promise<void> {
       const loaded = await context.importMigration(migration.path);
-      const action = loaded[direction];
-      if (typeof action !== 'function') {
-        throw new MigrationRunError(`the migration exports no ${direction} function`);
-      }
-      const transactional = !needsNoTransaction(readFileSync(migration.path, 'utf8'));
+      const action = exportedAction(loaded, direction);
+      const transactional = transactionalOf(migration.path);
       plugin.file = migration.path;
       try {
         await db.connection().execute(async (connection) => {

@@ -3,7 +3,7 @@
 // calls up()/down() on an instance, collects what addSql queued and executes it in one transaction
 // (unless `isTransactional()` is false). We do the same with the user's migration class, handing it
 // a minimal driver: `this.execute(…)` reaches the engine at once, as it does in MikroORM.
-import { callerIn, firstParagraph, frameIn } from '../../load/index.js';
+import { callerIn } from '../../load/index.js';
 import {
   MigrationRunError,
   type Direction,
@@ -12,6 +12,7 @@ import {
   type SourceLocation,
 } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
+import { statementRunError } from '../run-errors.js';
 
 interface PgClient {
   connect(): Promise<void>;
@@ -68,7 +69,7 @@ export async function createMikroOrmRunner(context: RunnerContext): Promise<Migr
       try {
         instance = new MigrationClass(driver, config) as MigrationInstance;
       } catch (error) {
-        throw await runError(error, file, context);
+        throw await statementRunError(error, file, context);
       }
       const queued = traceAddSql(instance, file);
       const action = instance[direction];
@@ -82,7 +83,7 @@ export async function createMikroOrmRunner(context: RunnerContext): Promise<Migr
           // up()/down() run inside the transaction: `this.execute(…)` there sees and joins it.
           await action.call(instance);
         } catch (error) {
-          throw await runError(error, file, context);
+          throw await statementRunError(error, file, context);
         }
         for (const { query, loc } of queued()) {
           for (const statement of statementsOf(query)) {
@@ -94,7 +95,7 @@ export async function createMikroOrmRunner(context: RunnerContext): Promise<Migr
             try {
               await client.query(statement.sql, statement.params);
             } catch (error) {
-              throw await runError(error, file, context, { sql: statement.sql, loc });
+              throw await statementRunError(error, file, context, { sql: statement.sql, loc });
             }
           }
         }
@@ -210,7 +211,7 @@ function engineDriver(client: PgClient, file: string, context: RunnerContext, kn
         try {
           result = await client.query(statement.sql, statement.params);
         } catch (error) {
-          throw await runError(error, file, context, { sql: statement.sql, loc });
+          throw await statementRunError(error, file, context, { sql: statement.sql, loc });
         }
       }
       if (method === 'get') return result.rows[0];
@@ -231,16 +232,4 @@ function engineDriver(client: PgClient, file: string, context: RunnerContext, kn
       throw new MigrationRunError('getEntityManager() needs a booted MikroORM, which rollsafe does not start', callerIn(file), undefined, true);
     },
   };
-}
-
-async function runError(
-  error: unknown,
-  file: string,
-  context: RunnerContext,
-  statement: { sql?: string; loc?: SourceLocation } = {},
-): Promise<MigrationRunError> {
-  if (error instanceof MigrationRunError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const loc = statement.loc ?? frameIn(error instanceof Error ? (error.stack ?? '') : '', file);
-  return new MigrationRunError(firstParagraph(message), loc, statement.sql, await context.engine.isUnsupported(error));
 }

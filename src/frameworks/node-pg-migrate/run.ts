@@ -1,7 +1,7 @@
 // Runs node-pg-migrate migrations on an engine. Its own runner takes advisory locks and keeps a
 // bookkeeping table, which pg-mem cannot do; so, like its `Migration.apply`, we drive the user's
 // MigrationBuilder ourselves and run the SQL it collects, each statement traced to its `pgm.*` call.
-import { callerIn, firstParagraph, frameIn } from '../../load/index.js';
+import { callerIn } from '../../load/index.js';
 import {
   MigrationRunError,
   type Direction,
@@ -10,6 +10,7 @@ import {
   type SourceLocation,
 } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
+import { statementRunError } from '../run-errors.js';
 
 type Action = (pgm: MigrationBuilder, run?: () => void) => unknown;
 
@@ -76,7 +77,7 @@ export async function createNodePgMigrateRunner(context: RunnerContext): Promise
         if (action.length === 2) await new Promise<void>((resolve) => void action(pgm, resolve));
         else await action(pgm);
       } catch (error) {
-        throw await runError(error, file, context);
+        throw await statementRunError(error, file, context);
       }
 
       const steps = pgm.getSqlSteps();
@@ -89,7 +90,7 @@ export async function createNodePgMigrateRunner(context: RunnerContext): Promise
           try {
             await client.query(sql);
           } catch (error) {
-            throw await runError(error, file, context, { sql, loc: origins[index] });
+            throw await statementRunError(error, file, context, { sql, loc: origins[index] });
           }
         }
         if (transactional) await client.query('COMMIT');
@@ -141,20 +142,8 @@ function tracedDb(client: PgClient, file: string, context: RunnerContext): DbCon
       return await client.query(...args);
     } catch (error) {
       const sql = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-      throw await runError(error, file, context, { sql, loc });
+      throw await statementRunError(error, file, context, { sql, loc });
     }
   };
   return { query, select: async (...args: unknown[]) => (await query(...args)).rows };
-}
-
-async function runError(
-  error: unknown,
-  file: string,
-  context: RunnerContext,
-  statement: { sql?: string; loc?: SourceLocation } = {},
-): Promise<MigrationRunError> {
-  if (error instanceof MigrationRunError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const loc = statement.loc ?? frameIn(error instanceof Error ? (error.stack ?? '') : '', file);
-  return new MigrationRunError(firstParagraph(message), loc, statement.sql, await context.engine.isUnsupported(error));
 }

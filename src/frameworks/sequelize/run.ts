@@ -12,6 +12,7 @@ import {
   type SourceLocation,
 } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
+import { exportedAction } from '../run-errors.js';
 
 // The migration line of the queryInterface / sequelize call that failed, set on the way out.
 const calledAt = Symbol('rollsafe.calledAt');
@@ -76,10 +77,7 @@ export async function createSequelizeRunner(context: RunnerContext): Promise<Mig
   return {
     async run(migration: MigrationFile, direction: Direction): Promise<void> {
       const loaded = await context.importMigration(migration.path);
-      const action = loaded[direction];
-      if (typeof action !== 'function') {
-        throw new MigrationRunError(`the migration exports no ${direction} function`);
-      }
+      const action = exportedAction(loaded, direction);
       const file = migration.path;
       const traced = tracedQueryInterface(queryInterface, sequelize, file);
       const args = usesUmzugContext(action as Action)
