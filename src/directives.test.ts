@@ -37,6 +37,25 @@ describe('parseDirectives', () => {
     ]);
   });
 
+  it('tells a division after an increment or a closing paren from a regex (the parser decides, not a guess)', () => {
+    const source = [
+      'let n = 4;',
+      'n = n++ / 2; // rollsafe-disable-line require-guard -- after a postfix increment',
+      'const m = (n) / 2 / 1; // rollsafe-disable-line idempotent-up -- after a paren',
+      'const re = /[/]/g.test("x") ? 1 : 2; // rollsafe-disable-line round-trip -- after a regex with a slash in a class',
+    ].join('\n');
+    expect(parseDirectives(source, 'm.ts', 'js').map((d) => [d.rules[0], d.appliesToLine])).toEqual([
+      ['require-guard', 2],
+      ['idempotent-up', 3],
+      ['round-trip', 4],
+    ]);
+  });
+
+  it('finds a directive in an empty block and after the last statement of the file', () => {
+    const source = 'export function down() { /* rollsafe-disable-line no-empty-down -- nothing to undo */ }\n// rollsafe-disable-next-line require-guard';
+    expect(parseDirectives(source, 'm.js', 'js').map((d) => d.rules[0])).toEqual(['no-empty-down', 'require-guard']);
+  });
+
   it('means every rule when none is named, and does not take look-alike words as directives', () => {
     const source = '// rollsafe-disable-next-line\n// rollsafe-disabled for now\n// see rollsafe-disable-line docs\nx();';
     expect(parseDirectives(source, 'm.js', 'js')).toEqual([

@@ -1,11 +1,14 @@
 // `rollsafe-disable…` comments, read ESLint's way. Rule names are checked by the judge, not here.
 import { findSqlComments } from './sql/comments.js';
 import { LineIndex } from './sql/positions.js';
+import type * as TsMorph from 'ts-morph';
+import type { ts } from 'ts-morph';
+import { requireWithCodeCache } from './load/code-cache.js';
 import type { Directive } from './types.js';
 
 export type CommentSyntax = 'js' | 'sql' | 'python';
 
-interface Comment {
+export interface Comment {
   start: number;
   end: number;
   body: string;
@@ -15,7 +18,12 @@ const directivePattern = /^rollsafe-(disable-next-line|disable-line|disable)(?=\
 
 /** Every disable directive written as a real comment of `source` (never text inside a string). */
 export function parseDirectives(source: string, file: string, syntax: CommentSyntax): Directive[] {
-  const comments = syntax === 'sql' ? findSqlComments(source) : syntax === 'python' ? findPythonComments(source) : findJsComments(source);
+  const comments = syntax === 'sql' ? findSqlComments(source) : syntax === 'python' ? findPythonComments(source) : findJsComments(source, file);
+  return directivesIn(source, file, comments);
+}
+
+/** The directives among `comments`, already found in `source` by its language's own reader. */
+export function directivesIn(source: string, file: string, comments: Comment[]): Directive[] {
   const lines = new LineIndex(source);
   const directives: Directive[] = [];
   for (const comment of comments) {
@@ -41,93 +49,49 @@ export function parseDirectives(source: string, file: string, syntax: CommentSyn
   return directives;
 }
 
-// Enough of a JavaScript tokenizer to tell comments from strings, template literals and regexes.
-function findJsComments(source: string): Comment[] {
+// JS/TS comments as TypeScript's parser sees them: every comment is trivia before some token
+// (or of the end of the file), so walking the tokens of the parsed tree finds each one exactly once,
+// and a slash is a regex, a division or a comment by the parser's judgement, not a guess.
+function findJsComments(source: string, file: string): Comment[] {
+  const ts = typescriptCompiler();
+  const extension = /\.[^./\\]+$/.exec(file)?.[0] ?? '.js';
+  const scriptKind = /^\.[cm]?ts$/.test(extension) ? ts.ScriptKind.TS : /x$/.test(extension) ? ts.ScriptKind.TSX : ts.ScriptKind.JS;
+  const tree = ts.createSourceFile(`/directives${extension}`, source, ts.ScriptTarget.Latest, false, scriptKind);
+  return commentsOfTree(tree);
+}
+
+/** Every comment of a parsed JS/TS file (TypeScript's comment ranges over each token's leading trivia). */
+export function commentsOfTree(tree: ts.SourceFile): Comment[] {
+  const ts = typescriptCompiler();
+  const text = tree.text;
+  const seen = new Set<number>();
   const comments: Comment[] = [];
-  // Each open template literal waits for its `${` expression to close at this brace depth.
-  const templateDepths: number[] = [];
-  let braceDepth = 0;
-  let regexAllowed = true;
-  let i = 0;
-  const scanTemplate = (from: number): number => {
-    let j = from;
-    while (j < source.length) {
-      if (source[j] === '\\') j += 2;
-      else if (source[j] === '`') return j + 1;
-      else if (source[j] === '$' && source[j + 1] === '{') {
-        templateDepths.push(braceDepth);
-        braceDepth++;
-        return j + 2;
-      } else j++;
+  const collect = (pos: number) => {
+    // Trailing ranges are the same-line comments after the previous token; leading ones the rest.
+    for (const range of [...(ts.getTrailingCommentRanges(text, pos) ?? []), ...(ts.getLeadingCommentRanges(text, pos) ?? [])]) {
+      if (seen.has(range.pos)) continue;
+      seen.add(range.pos);
+      const block = range.kind === ts.SyntaxKind.MultiLineCommentTrivia;
+      comments.push({ start: range.pos, end: range.end, body: text.slice(range.pos + 2, block ? range.end - 2 : range.end).replace(/\r$/, '') });
     }
-    return j;
   };
-  while (i < source.length) {
-    const ch = source[i];
-    const next = source[i + 1];
-    if (ch === '/' && next === '/') {
-      const newline = source.indexOf('\n', i);
-      const end = newline === -1 ? source.length : newline;
-      comments.push({ start: i, end, body: source.slice(i + 2, end) });
-      i = end;
-    } else if (ch === '/' && next === '*') {
-      const close = source.indexOf('*/', i + 2);
-      const end = close === -1 ? source.length : close + 2;
-      comments.push({ start: i, end, body: source.slice(i + 2, close === -1 ? end : close) });
-      i = end;
-    } else if (ch === '"' || ch === "'") {
-      i = quotedEnd(source, i, ch);
-      regexAllowed = false;
-    } else if (ch === '`') {
-      i = scanTemplate(i + 1);
-      regexAllowed = false;
-    } else if (ch === '/' && regexAllowed) {
-      i = regexEnd(source, i);
-      regexAllowed = false;
-    } else if (ch === '{') {
-      braceDepth++;
-      regexAllowed = true;
-      i++;
-    } else if (ch === '}') {
-      braceDepth--;
-      if (templateDepths.length && templateDepths[templateDepths.length - 1] === braceDepth) {
-        templateDepths.pop();
-        i = scanTemplate(i + 1);
-        regexAllowed = false;
-      } else {
-        regexAllowed = true;
-        i++;
-      }
-    } else if (/[A-Za-z0-9_$)\]]/.test(ch)) {
-      const word = /^[A-Za-z0-9_$]+/.exec(source.slice(i, i + 64))?.[0] ?? ch;
-      // After a value a slash divides; after a keyword like `return` it starts a regex.
-      regexAllowed = /^(return|typeof|case|do|else|in|of|new|delete|void|throw|yield|await)$/.test(word);
-      i += word.length;
-    } else {
-      if (!/\s/.test(ch)) regexAllowed = true;
-      i++;
-    }
-  }
-  return comments;
+  const visit = (node: ts.Node) => {
+    const children = node.getChildren(tree);
+    if (children.length === 0) collect(node.pos);
+    // A template's literal parts hold no trivia; their `${` expressions are visited as nodes.
+    else for (const child of children) visit(child);
+  };
+  collect(0);
+  visit(tree);
+  return comments.sort((a, b) => a.start - b.start);
 }
 
-function quotedEnd(source: string, start: number, quote: string): number {
-  let i = start + 1;
-  while (i < source.length && source[i] !== quote && source[i] !== '\n') i += source[i] === '\\' ? 2 : 1;
-  return i + 1;
-}
+let compiler: typeof ts | undefined;
 
-function regexEnd(source: string, start: number): number {
-  let i = start + 1;
-  let inClass = false;
-  while (i < source.length && source[i] !== '\n') {
-    if (source[i] === '\\') i++;
-    else if (source[i] === '[') inClass = true;
-    else if (source[i] === ']') inClass = false;
-    else if (source[i] === '/' && !inClass) return i + 1;
-    i++;
-  }
-  return i;
+/** TypeScript, loaded on the first JS/TS file only: SQL and Python projects never pay for it. */
+function typescriptCompiler(): typeof ts {
+  compiler ??= requireWithCodeCache<typeof TsMorph>('ts-morph', import.meta.url).ts;
+  return compiler;
 }
 
 // Python: `#` comments, skipping '…', "…" and triple-quoted strings (a backslash never ends one, even raw).

@@ -2,7 +2,7 @@
 // up/down, place nodes in the file, and tell which existence checks a node runs under.
 import type { CallExpression, Expression, SourceFile, ts } from 'ts-morph';
 import { Node, Project, SyntaxKind, typescript } from './ts-morph.js';
-import { parseDirectives } from '../directives.js';
+import { commentsOfTree, directivesIn } from '../directives.js';
 import type { Directive, DownModel, FrameworkName, MigrationModel, SourceLocation } from '../types.js';
 
 let project: Project | undefined;
@@ -444,8 +444,8 @@ export function readMigrationSource(
   file: string,
   framework: FrameworkName,
 ): { sourceFile: SourceFile; directives: Directive[]; unparsable?: undefined } | { unparsable: MigrationModel } {
-  const directives = parseDirectives(source, file, 'js');
   const sourceFile = parseSource(file, source);
+  const directives = directivesIn(source, file, commentsOfTree(sourceFile.compilerNode));
   const parseError = syntaxError(sourceFile, file);
   if (!parseError) return { sourceFile, directives };
   const loc = { file, line: 1, column: 1 };
