@@ -15,6 +15,7 @@ import io
 import json
 import os
 import sys
+import tokenize
 import traceback
 
 GUARDED_BY_IF_NOT_EXISTS = ("create_table", "create_index", "add_column")
@@ -210,6 +211,18 @@ class FunctionReader:
             })
 
 
+def comments_of(source):
+    """Every `#` comment as Python's own tokenizer finds it (never text inside a string)."""
+    try:
+        return [
+            {"line": token.start[0], "column": token.start[1], "text": token.string}
+            for token in tokenize.generate_tokens(io.StringIO(source).readline)
+            if token.type == tokenize.COMMENT
+        ]
+    except (tokenize.TokenError, SyntaxError):
+        return None
+
+
 def read_file(path):
     try:
         with open(path, encoding="utf-8") as handle:
@@ -219,7 +232,7 @@ def read_file(path):
         return {"parseError": {"message": error.msg, "line": error.lineno or 1, "column": error.offset or 1}}
     except (OSError, UnicodeDecodeError) as error:
         return {"parseError": {"message": str(error), "line": 1, "column": 1}}
-    model = {"functions": {}, "operations": [], "sql": [], "live": False, "autocommit": False, "vars": {}}
+    model = {"functions": {}, "operations": [], "sql": [], "live": False, "autocommit": False, "vars": {}, "comments": comments_of(source)}
     schema_functions.clear()
     helpers = [stmt for stmt in tree.body if isinstance(stmt, ast.FunctionDef) and stmt.name not in ("upgrade", "downgrade")]
     # Twice: a helper may call another helper.

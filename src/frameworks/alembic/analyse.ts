@@ -2,7 +2,7 @@
 // `read`): one python process for every revision of the set, whichever file is asked for first.
 import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { parseDirectives } from '../../directives.js';
+import { type Comment, directivesIn, parseDirectives } from '../../directives.js';
 import { analyseSql } from '../../sql/analyse.js';
 import type { Direction, MigrationModel, Operation, SourceLocation } from '../../types.js';
 import { findAlembicProject, headsOf, readRevisions, versionDirsOf } from './discover.js';
@@ -30,6 +30,8 @@ interface FileReading {
   live?: boolean;
   /** Has an autocommit_block: part of it runs outside the revision's transaction. */
   autocommit?: boolean;
+  /** Every `#` comment, from Python's tokenizer (column in code points); null when it could not tokenize. */
+  comments?: { line: number; column: number; text: string }[] | null;
   vars?: Record<string, { value: string[]; line: number }>;
 }
 
@@ -111,6 +113,7 @@ export async function analyseAlembicRevision(path: string): Promise<MigrationMod
     model.parseError = { message: problem.message, loc: { file: path, line: problem.line, column: problem.column } };
     return model;
   }
+  if (reading.comments) model.directives = directivesIn(source, path, pythonComments(source, reading.comments));
   const at = (loc: { line: number; column: number }): SourceLocation => ({ file: path, line: loc.line, column: loc.column });
   const up = reading.functions?.up;
   const down = reading.functions?.down;
@@ -145,4 +148,15 @@ export async function analyseAlembicRevision(path: string): Promise<MigrationMod
     model.heads = { revisions: heads.map((head) => head.revision), loc: { file: path, line: own.downRevisionLine, column: 1 } };
   }
   return model;
+}
+
+/** Python's comment tokens as string ranges of `source` (Python counts code points, JavaScript UTF-16 units). */
+function pythonComments(source: string, tokens: NonNullable<FileReading['comments']>): Comment[] {
+  const lineStarts = [0];
+  for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  return tokens.map(({ line, column, text }) => {
+    const lineStart = lineStarts[line - 1] ?? 0;
+    const start = lineStart + [...source.slice(lineStart).slice(0, column * 2)].slice(0, column).join('').length;
+    return { start, end: start + text.length, body: text.slice(1) };
+  });
 }
