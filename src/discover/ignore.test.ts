@@ -10,6 +10,11 @@ describe('ignore globs', () => {
     ['**/20190*', '/project/db/migrations/20200101_init.sql', false],
     ['./migrations/00?_*.ts', '/project/migrations/001_users.ts', true],
     ['migrations/**', '/project/migrations/a/b/c.ts', true],
+    // The brace form `rollsafe init` writes, which a hand-written matcher read as literal braces.
+    ['migrations/legacy/*.{js,ts}', '/project/migrations/legacy/001_init.ts', true],
+    ['migrations/legacy/*.{js,ts}', '/project/migrations/legacy/001_init.sql', false],
+    ['migrations/[0-4]*.sql', '/project/migrations/3_add.sql', true],
+    ['migrations/[0-4]*.sql', '/project/migrations/5_add.sql', false],
   ])('%s against %s: %s', (glob, path, ignored) => {
     expect(isIgnored(path, cwd, [glob])).toBe(ignored);
   });
