@@ -1,3 +1,4 @@
+import { closestName } from './config/closest-name.js';
 import { fillTemplate, type Rule } from './rule.js';
 import type { Directive, FileResult, Finding, MigrationModel, ProtocolResult, RuleSeverity } from './types.js';
 
@@ -65,24 +66,6 @@ function problemsOf(model: MigrationModel, result?: ProtocolResult): Located[] {
   return problems;
 }
 
-function closestRuleId(name: string, ids: string[]): string | undefined {
-  const distance = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let previous = row[0];
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const current = row[j];
-        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-        previous = current;
-      }
-    }
-    return row[b.length];
-  };
-  const best = ids.map((id) => ({ id, d: distance(name, id) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= 3 ? best.id : undefined;
-}
-
 /** A directive needs a reason and known rule names; one that lacks either silences nothing and is reported. */
 function checkDirectives(directives: Directive[], knownIds: string[]): { valid: Directive[]; problems: Located[] } {
   const valid: Directive[] = [];
@@ -91,7 +74,7 @@ function checkDirectives(directives: Directive[], knownIds: string[]): { valid: 
     const where = { file: directive.loc.file, line: directive.loc.line, column: directive.loc.column };
     const unknown = directive.rules.filter((id) => !knownIds.includes(id));
     for (const id of unknown) {
-      const suggestion = closestRuleId(id, knownIds);
+      const suggestion = closestName(id, knownIds);
       problems.push({
         ruleId: null,
         severity: 2,
