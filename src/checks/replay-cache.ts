@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { rollsafePackage } from '../config/rollsafe-package.js';
 import type { EngineName, LoggedStatement, MigrationSet } from '../types.js';
 
 interface CacheFile {
@@ -20,14 +21,28 @@ function cacheDirOf(projectDir: string): string {
   return existsSync(modules) ? join(modules, '.cache', 'rollsafe', 'replay') : join(tmpdir(), 'rollsafe', 'replay');
 }
 
-/** What else decides which SQL a migration sends: rollsafe's own format and the project's locked dependencies. */
+/**
+ * What else decides which SQL a migration sends and how it is stored: rollsafe's format and version,
+ * the pg-mem whose parsed statements the cache holds, and the project's locked dependencies.
+ */
 function saltOf(set: MigrationSet, engine: EngineName): string {
-  const hash = createHash('sha256').update(`${formatVersion}\0${engine}\0${set.framework}\0`);
+  const { version, pgMem } = rollsafeVersions();
+  const hash = createHash('sha256').update(`${formatVersion}\0${version}\0${pgMem}\0${engine}\0${set.framework}\0`);
   for (const lockfile of ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'npm-shrinkwrap.json']) {
     const path = join(set.projectDir, lockfile);
     if (existsSync(path)) hash.update(readFileSync(path));
   }
   return hash.digest('hex');
+}
+
+let versions: { version: string; pgMem: string } | undefined;
+
+/** rollsafe's version and the exact pg-mem it pins (its internals are patched and its ASTs stored). */
+function rollsafeVersions(): { version: string; pgMem: string } {
+  if (versions) return versions;
+  const { root, version } = rollsafePackage();
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  return (versions = { version, pgMem: manifest.dependencies?.['pg-mem'] ?? 'unknown' });
 }
 
 export class ReplayCache {
