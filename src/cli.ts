@@ -2,7 +2,7 @@
 // argv -> options -> API -> exit code; nothing else. Heavy modules load only in the command that needs them.
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { didYouMean } from './config/closest-name.js';
 import { rollsafePackage } from './config/rollsafe-package.js';
@@ -47,6 +47,7 @@ Options for deploy, restore, verify-backup, drift:
   --allow "<rule> -- <reason>"  deploy: let this rule's errors through, with the reason logged
   --keep <n>, --keep-days <d>   deploy: retention of older backups
   --yes                  restore: overwrite without asking
+  --no-manifest          restore: accept a backup without its manifest (its checksum cannot be checked)
   --from <url>, --to <url>      drift: the two databases to compare
   --format <name>        verify-backup, drift: text (default) or json
 
@@ -137,6 +138,18 @@ function withoutWarnings(results: FileResult[]): FileResult[] {
   }));
 }
 
+/** `--output-file` can be written: its folder exists and takes files, and it is not itself a folder. */
+async function checkWritable(path: string, given: string): Promise<void> {
+  const { access, constants, stat } = await import('node:fs/promises');
+  const folder = dirname(path);
+  const folderStat = await stat(folder).catch(() => undefined);
+  if (!folderStat?.isDirectory()) throw new UsageError(`cannot write the report to ${given}: the folder ${folder} does not exist`);
+  const fileStat = await stat(path).catch(() => undefined);
+  if (fileStat?.isDirectory()) throw new UsageError(`cannot write the report to ${given}: it is a folder`);
+  const writable = await access(fileStat ? path : folder, constants.W_OK).then(() => true, () => false);
+  if (!writable) throw new UsageError(`cannot write the report to ${given}: ${fileStat ? 'the file' : `the folder ${folder}`} is not writable`);
+}
+
 async function runLint(args: string[], cwd: string): Promise<number> {
   const { values, positionals } = parse(args, lintOptions, true);
   if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
@@ -160,6 +173,9 @@ async function runLint(args: string[], cwd: string): Promise<number> {
   for (const path of positionals) {
     if (!existsSync(resolve(cwd, path))) throw new UsageError(`no such file: ${path}`);
   }
+  const outputFile = values['output-file'] === undefined ? undefined : resolve(cwd, values['output-file']);
+  // Found before the run, not after minutes of checks.
+  if (outputFile) await checkWritable(outputFile, values['output-file']!);
 
   const { lint } = await import('./index.js');
   const progress = progressLine(cwd);
@@ -187,8 +203,11 @@ async function runLint(args: string[], cwd: string): Promise<number> {
   const shown = values.quiet ? withoutWarnings(outcome.results) : outcome.results;
   const { formatResults } = await import('./report/index.js');
   const report = await formatResults(format, shown, { cwd, rules: outcome.rules });
-  if (values['output-file']) await writeFile(resolve(cwd, values['output-file']), report);
-  else await write(process.stdout, report);
+  if (outputFile) {
+    await writeFile(outputFile, report).catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot write the report to ${values['output-file']}: ${error.code ?? error.message}`);
+    });
+  } else await write(process.stdout, report);
 
   if (errors > 0) return 1;
   if (maxWarnings !== undefined && warnings > maxWarnings) {
@@ -294,7 +313,13 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 async function runRestore(args: string[]): Promise<number> {
-  const options = { 'database-url': { type: 'string' }, yes: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+  const options = {
+    'database-url': { type: 'string' },
+    yes: { type: 'boolean' },
+    'no-manifest': { type: 'boolean' },
+    debug: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
   const { values, positionals } = parse(args, options, true);
   if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
   if (positionals.length !== 1) throw new UsageError('restore needs exactly one backup file, e.g. rollsafe restore .rollsafe/backups/app-20260101T000000Z.dump --database-url URL');
@@ -309,8 +334,9 @@ async function runRestore(args: string[]): Promise<number> {
     }
   }
   const { restoreBackup } = await import('./deploy/restore.js');
-  await restoreBackup(resolve(positionals[0]), database);
-  await write(process.stderr, `rollsafe: restored ${database.name} on ${database.server} from ${positionals[0]}\n`);
+  const restored = await restoreBackup(resolve(positionals[0]), database, { noManifest: values['no-manifest'] });
+  const from = restored === resolve(positionals[0]) ? positionals[0] : `${positionals[0]} (${restored})`;
+  await write(process.stderr, `rollsafe: restored ${database.name} on ${database.server} from ${from}\n`);
   return 0;
 }
 

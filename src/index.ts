@@ -180,6 +180,8 @@ function mapBackToOriginals(results: FileResult[], copies: StagedSet[]): void {
 /** discover -> analyse -> run -> judge; the formatting is the caller's. */
 export async function lint(options: LintOptions): Promise<LintOutcome> {
   const config = await loadConfig(options.cwd, options.configPath);
+  // A server that cannot be reached, or refuses the credentials, is said once and plainly, before any work.
+  if ((options.engine ?? config.engine) === 'postgres') await (await import('./engines/postgres-connect.js')).checkServer(options.databaseUrl);
   const { allRules } = await import('../rules/index.js');
   const sets = await discoverSets(options.cwd, { sets: config.sets?.map((s) => ({ dir: s.dir, framework: s.framework })) });
   const { targets, unknown } = await selectTargets(options, sets);

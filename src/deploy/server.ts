@@ -1,6 +1,6 @@
 // A live Postgres reached through its own client tools (psql, pg_dump, pg_restore). Credentials go
 // to the child tools through their environment (PGPASSWORD), never through their arguments.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -41,7 +41,7 @@ export function parseDatabaseUrl(databaseUrl: string): Database {
   }
   if (!/^postgres(ql)?:$/.test(url.protocol)) throw new DeployError(`--database-url must start with postgres://, not ${url.protocol}//`);
   const name = decodeURIComponent(url.pathname.replace(/^\//, '')) || decodeURIComponent(url.username) || 'postgres';
-  const env: Record<string, string> = { PGHOST: url.hostname || 'localhost', PGPORT: url.port || '5432', PGDATABASE: name, PGCONNECT_TIMEOUT: '10' };
+  const env: Record<string, string> = { PGHOST: url.hostname || 'localhost', PGPORT: url.port || '5432', PGDATABASE: name, PGCONNECT_TIMEOUT: process.env.PGCONNECT_TIMEOUT || '10' };
   if (url.username) env.PGUSER = decodeURIComponent(url.username);
   if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
   for (const [param, value] of url.searchParams) {
@@ -78,10 +78,19 @@ export function toolPath(tool: 'psql' | 'pg_dump' | 'pg_restore', binDir = proce
   return binDir ? join(binDir, tool) : tool;
 }
 
-/** The server's complaint said as what the user should fix. */
+/** How long a connection attempt may take: the URL's connect_timeout, else PGCONNECT_TIMEOUT, else 10 s. */
+export function connectSeconds(database: Database): number {
+  const seconds = Number(database.env.PGCONNECT_TIMEOUT ?? process.env.PGCONNECT_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.max(2, seconds) : 10;
+}
+
+/** The server's complaint (psql's or the `pg` package's) said as what the user should fix. */
 export function connectionProblem(database: Database, stderr: string): string | undefined {
   const text = stderr.replace(/\s+/g, ' ');
-  if (/Connection refused|could not translate host name|timeout expired|No route to host|Network is unreachable|could not connect to server/i.test(text)) {
+  if (/timeout expired|connection timeout/i.test(text)) {
+    return `the Postgres server at ${database.server} did not answer within ${connectSeconds(database)} s (connect_timeout)`;
+  }
+  if (/Connection refused|could not translate host name|No route to host|Network is unreachable|could not connect to server|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET/i.test(text)) {
     return `cannot reach the Postgres server at ${database.server}`;
   }
   if (/password authentication failed|no password supplied|authentication failed|no pg_hba\.conf entry|role "[^"]*" does not exist/i.test(text)) {
@@ -98,10 +107,18 @@ export interface ToolRun {
   stderr: string;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Stops every client tool still running (on Ctrl-C: a psql mid-restore rolls back, a pg_dump stops writing). */
+export function stopTools(): void {
+  for (const child of running) child.kill('SIGTERM');
+}
+
 /** Runs a client tool against `database`, stdin from `input` (a string) or nothing. */
 export function runTool(tool: string, args: string[], database: Database, input?: string): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
     const child = execFile(tool, args, { env: childEnv(database), maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+      running.delete(child);
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
         reject(new DeployError(`${tool} is not installed or not on PATH (install the PostgreSQL client tools, or set ROLLSAFE_PG_BIN)`));
@@ -109,39 +126,8 @@ export function runTool(tool: string, args: string[], database: Database, input?
       }
       resolve({ code, stdout, stderr });
     });
+    running.add(child);
     if (input !== undefined) child.stdin?.end(input);
-  });
-}
-
-/** pg_restore's SQL piped into psql in one transaction, after `prelude`: all of it applies or none. */
-export function restoreInOneTransaction(file: string, database: Database, prelude: string, restoreArgs: string[] = []): Promise<ToolRun> {
-  return new Promise((resolve, reject) => {
-    const env = childEnv(database);
-    const psql = spawn(toolPath('psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', '-'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const restore = spawn(toolPath('pg_restore'), [...restoreArgs, '-f', '-', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let restoreCode: number | null = null;
-    psql.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    restore.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    psql.stdout.resume();
-    for (const child of [psql, restore]) {
-      child.on('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'ENOENT' ? new DeployError('psql or pg_restore is not installed or not on PATH (install the PostgreSQL client tools, or set ROLLSAFE_PG_BIN)') : error),
-      );
-    }
-    psql.stdin.on('error', () => undefined);
-    psql.stdin.write(prelude);
-    restore.stdout.pipe(psql.stdin);
-    restore.on('close', (code) => {
-      restoreCode = code ?? -1;
-      // A broken dump must not commit what came before it: make psql fail the transaction.
-      if (restoreCode !== 0 && !psql.stdin.destroyed) psql.stdin.end('\nselect 1/0 as "the backup could not be read";\n');
-    });
-    psql.on('close', (code) => {
-      const finish = () => resolve({ code: restoreCode !== 0 ? restoreCode ?? 1 : code ?? -1, stdout: '', stderr });
-      if (restoreCode === null) restore.on('close', finish);
-      else finish();
-    });
   });
 }
 

@@ -1,12 +1,12 @@
 // A real Postgres server: each engine works in its own throwaway database on the server of the URL,
 // never in the database the URL names. Dropping a database costs seconds on a busy server, so it is
 // done once, at close; in between the engine empties its database in place.
-import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { Engine } from '../types.js';
 import { catalogSnapshot } from './catalog-snapshot.js';
 import { createPgDriver, type DriverQueryResult } from './pg-driver.js';
+import { loadPg, openClient } from './postgres-connect.js';
 import { resetDatabase } from './reset.js';
+import { dropOrphans, dropThrowawaysOfThisProcess, throwawayDatabaseName, type ServerAccess } from './throwaway.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- `pg` ships no types here */
 type Any = any;
@@ -29,32 +29,23 @@ function templateName(key: string, group: string): string {
   return `${templatePrefix}${templateGroup(group)}_${key.replace(/[^0-9a-z]/g, '').slice(0, 32)}`;
 }
 
-/** Throwaway databases are named for the process that made them, so a later run can tell an orphan. */
-const throwawayName = /^rollsafe_(\d+)_[0-9a-f]+$/;
-
 export async function createPostgresEngine({ databaseUrl }: PostgresEngineOptions): Promise<Engine> {
   const pg = await loadPg();
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  admin.on('error', () => undefined);
+  const admin = await openClient(pg, databaseUrl);
   // What an interrupted or stopped run left behind goes first.
-  await dropOrphans(admin).catch(() => undefined);
+  await dropOrphans(access(admin)).catch(() => undefined);
 
   const connect = async (name: string) => {
     const url = new URL(databaseUrl);
     url.pathname = `/${name}`;
-    const connection = new pg.Client({ connectionString: url.toString() });
-    await connection.connect();
-    // A notice-free session: migrations' NOTICEs are not errors.
-    connection.on('error', () => undefined);
-    return connection;
+    return openClient(pg, url.toString());
   };
   // The database is made on first use: from a kept template when the first thing asked is to restore one.
   let database: string | undefined;
   let client: Any;
   let opening: Promise<Any> | undefined;
   const open = async (template?: string) => {
-    const name = `rollsafe_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const name = throwawayDatabaseName();
     // template1 (the default) is copied fastest: template0 and the file_copy strategy are slower on Postgres 15.
     await admin.query(`create database "${name}"${template ? ` template "${template}"` : ''}`);
     database = name;
@@ -155,58 +146,20 @@ export async function createPostgresEngine({ databaseUrl }: PostgresEngineOption
 }
 
 /**
- * Drops the throwaway databases whose run is gone: made by a process that no longer exists, or by this
- * one (a worker stopped at a timeout) and no longer connected to. Never any other database.
- */
-async function dropOrphans(admin: Any): Promise<void> {
-  const { rows } = await admin.query(
-    `select datname from pg_database d where datname like 'rollsafe\\_%' and not exists (select 1 from pg_stat_activity a where a.datname = d.datname)`,
-  );
-  for (const { datname } of rows as { datname: string }[]) {
-    const pid = Number(throwawayName.exec(datname)?.[1]);
-    if (!pid || (pid !== process.pid && isAlive(pid))) continue;
-    await admin.query(`drop database if exists "${datname}" with (force)`);
-  }
-}
-
-/**
  * The main thread's last resort on Ctrl-C: its workers cannot catch signals, so it drops the databases
  * this process made on the server of `databaseUrl`.
  */
 export async function dropThrowawayDatabasesOfThisProcess(databaseUrl: string): Promise<void> {
-  const pg = await loadPg();
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  admin.on('error', () => undefined);
-  await admin.connect();
+  const admin = await openClient(await loadPg(), databaseUrl);
   try {
-    const { rows } = await admin.query(`select datname from pg_database where datname like $1`, [`rollsafe\\_${process.pid}\\_%`]);
-    for (const { datname } of rows as { datname: string }[]) {
-      if (throwawayName.test(datname)) await admin.query(`drop database if exists "${datname}" with (force)`);
-    }
+    await dropThrowawaysOfThisProcess(access(admin));
   } finally {
     await admin.end().catch(() => undefined);
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function loadPg(): Promise<Any> {
-  // Resolved from the user's project first, then from rollsafe's own dependencies.
-  for (const base of [`${process.cwd()}/`, import.meta.url]) {
-    try {
-      return createRequire(base)('pg');
-    } catch {
-      // try the next place
-    }
-  }
-  throw new Error('The postgres engine needs the `pg` package: npm install --save-dev pg');
+function access(client: Any): ServerAccess {
+  return { rows: async (sql) => (await client.query(sql)).rows, exec: async (sql) => void (await client.query(sql)) };
 }
 
 function toResult(result: Any): DriverQueryResult {

@@ -66,7 +66,7 @@ describe.skipIf(!reachable)('backups on the local server', { timeout: 300_000 },
     const truncated = join(dir, 'truncated.dump');
     copyFileSync(path, truncated);
     truncateSync(truncated, Math.floor(manifest.size * 0.6));
-    copyFileSync(`${path}.json`, `${truncated}.json`);
+    writeFileSync(`${truncated}.json`, JSON.stringify({ ...manifest, file: 'truncated.dump' }));
     const bad = await rollsafe(['verify-backup', truncated, '--database-url', databaseUrl!]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/BAD\n\s+the file does not match its manifest checksum/);
