@@ -86,6 +86,8 @@ export function connectSeconds(database: Database): number {
 
 /** The server's complaint (psql's or the `pg` package's) said as what the user should fix. */
 export function connectionProblem(database: Database, stderr: string): string | undefined {
+  // A statement's error (psql:FILE:LINE: ERROR: role "x" does not exist) is not about the connection.
+  if (/^psql:.*:\d+: (ERROR|FATAL):/m.test(stderr)) return undefined;
   const text = stderr.replace(/\s+/g, ' ');
   if (/timeout expired|connection timeout/i.test(text)) {
     return `the Postgres server at ${database.server} did not answer within ${connectSeconds(database)} s (connect_timeout)`;
