@@ -9,6 +9,7 @@ import { stopTools } from './server.js';
 type Cleanup = () => Promise<unknown> | unknown;
 
 const cleanups = new Set<Cleanup>();
+const never = new Promise<never>(() => undefined);
 let handling = false;
 
 /** The cleanup must not hang the exit when the server stops answering. */
@@ -40,7 +41,13 @@ export async function cleanedUpOnSignal<T>(cleanup: Cleanup, work: () => Promise
   }
   cleanups.add(cleanup);
   try {
-    return await work();
+    const result = await work();
+    // Interrupted: the work ended because its tools were stopped; the process dies once the cleanup is done.
+    if (handling) await never;
+    return result;
+  } catch (error) {
+    if (handling) await never;
+    throw error;
   } finally {
     cleanups.delete(cleanup);
     if (cleanups.size === 0 && !handling) {
