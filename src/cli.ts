@@ -143,7 +143,7 @@ async function checkWritable(path: string, given: string): Promise<void> {
   const { access, constants, stat } = await import('node:fs/promises');
   const folder = dirname(path);
   const folderStat = await stat(folder).catch(() => undefined);
-  if (!folderStat?.isDirectory()) throw new UsageError(`cannot write the report to ${given}: the folder ${folder} does not exist`);
+  if (!folderStat?.isDirectory()) throw new UsageError(`cannot write the report to ${given}: ${folder} ${folderStat ? 'is not a folder' : 'does not exist'}`);
   const fileStat = await stat(path).catch(() => undefined);
   if (fileStat?.isDirectory()) throw new UsageError(`cannot write the report to ${given}: it is a folder`);
   const writable = await access(fileStat ? path : folder, constants.W_OK).then(() => true, () => false);
