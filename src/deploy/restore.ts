@@ -81,7 +81,9 @@ export async function restoreBackup(backupFile: string, database: Database, opti
   return cleanedUpOnSignal(removeWorkspace, async () => {
     try {
       const copy = join(workspace, 'backup.dump');
-      const sha256 = await copyHashed(path, copy);
+      const sha256 = await copyHashed(path, copy).catch((error: NodeJS.ErrnoException) => {
+        throw refuse(`could not copy ${backupFile} into a private folder of ${tmpdir()} (${error.code ?? error.message})`);
+      });
       if (manifest && sha256 !== manifest.sha256) throw refuse(`${backupFile} does not match its manifest's checksum (damaged or truncated)`);
       const listing = await runTool(toolPath('pg_restore'), ['--list', copy], database);
       if (listing.code !== 0) throw refuse(`pg_restore cannot read ${backupFile} (${firstError(listing.stderr)})`);

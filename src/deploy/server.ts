@@ -32,14 +32,15 @@ const envOfParam: Record<string, string> = {
   passfile: 'PGPASSFILE',
 };
 
-export function parseDatabaseUrl(databaseUrl: string): Database {
+/** `option` names where the URL came from, for the message when it is not one. */
+export function parseDatabaseUrl(databaseUrl: string, option = '--database-url'): Database {
   let url: URL;
   try {
     url = new URL(databaseUrl);
   } catch {
-    throw new DeployError('--database-url is not a URL (expected postgres://user@host:5432/database)');
+    throw new DeployError(`${option} is not a URL (expected postgres://user@host:5432/database)`);
   }
-  if (!/^postgres(ql)?:$/.test(url.protocol)) throw new DeployError(`--database-url must start with postgres://, not ${url.protocol}//`);
+  if (!/^postgres(ql)?:$/.test(url.protocol)) throw new DeployError(`${option} must start with postgres://, not ${url.protocol}//`);
   const name = decodeURIComponent(url.pathname.replace(/^\//, '')) || decodeURIComponent(url.username) || 'postgres';
   const env: Record<string, string> = { PGHOST: url.hostname || 'localhost', PGPORT: url.port || '5432', PGDATABASE: name, PGCONNECT_TIMEOUT: process.env.PGCONNECT_TIMEOUT || '10' };
   if (url.username) env.PGUSER = decodeURIComponent(url.username);

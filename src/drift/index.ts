@@ -100,8 +100,8 @@ function diffApplied(a: Record<string, string[]>, b: Record<string, string[]>): 
 
 /** Two live databases: schema, functions, triggers and applied migrations. */
 export async function driftBetween(fromUrl: string, toUrl: string): Promise<DriftReport> {
-  const fromDb = parseDatabaseUrl(fromUrl);
-  const toDb = parseDatabaseUrl(toUrl);
+  const fromDb = parseDatabaseUrl(fromUrl, '--from');
+  const toDb = parseDatabaseUrl(toUrl, '--to');
   const [a, b] = [await readLive(fromDb), await readLive(toDb)];
   const [from, to] = label(fromDb, toDb);
   const changes = [...diffSnapshots(a.snapshot, b.snapshot), ...diffExtras(a.extras, b.extras), ...diffApplied(a.applied, b.applied)];
