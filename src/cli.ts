@@ -6,6 +6,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { didYouMean } from './config/closest-name.js';
 import { rollsafePackage } from './config/rollsafe-package.js';
+import type { FormatName } from './report/index.js';
 import type { EngineName, FileResult, FrameworkName } from './types.js';
 
 const help = `Usage: rollsafe <command> [options]
@@ -154,12 +155,17 @@ async function runLint(args: string[], cwd: string): Promise<number> {
   const { values, positionals } = parse(args, lintOptions, true);
   if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
 
-  const { formatNames, isFormatName } = await import('./report/index.js');
-  const format = values.format ?? 'stylish';
-  if (!isFormatName(format)) throw new UsageError(`--format must be one of ${formatNames.join(', ')}, not "${format}"${didYouMean(format, formatNames)}`);
+  const format = (values.format ?? 'stylish') as FormatName;
+  if (values.format !== undefined) {
+    const { formatNames, isFormatName } = await import('./report/index.js');
+    if (!isFormatName(format)) throw new UsageError(`--format must be one of ${formatNames.join(', ')}, not "${format}"${didYouMean(format, formatNames)}`);
+  }
   const engine = oneOf(values.engine, engines, '--engine');
-  const { supportedFrameworks } = await import('./frameworks/index.js');
-  const framework = oneOf(values.framework, supportedFrameworks, '--framework') as FrameworkName | undefined;
+  let framework: FrameworkName | undefined;
+  if (values.framework !== undefined) {
+    const { supportedFrameworks } = await import('./frameworks/index.js');
+    framework = oneOf(values.framework, supportedFrameworks, '--framework') as FrameworkName;
+  }
   if (engine === 'postgres' && !values['database-url']) throw new UsageError('--engine postgres needs --database-url');
   let maxWarnings: number | undefined;
   if (values['max-warnings'] !== undefined) {
@@ -176,6 +182,7 @@ async function runLint(args: string[], cwd: string): Promise<number> {
   const outputFile = values['output-file'] === undefined ? undefined : resolve(cwd, values['output-file']);
   // Found before the run, not after minutes of checks.
   if (outputFile) await checkWritable(outputFile, values['output-file']!);
+  if (values.staged && !values.all && positionals.length === 0 && values['changed-since'] === undefined && (await nothingStagedToLint(cwd))) return 0;
 
   const { lint } = await import('./index.js');
   const progress = progressLine(cwd);
@@ -215,6 +222,19 @@ async function runLint(args: string[], cwd: string): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/**
+ * The hook runs on every commit; most commits touch no migration. One git call says so before
+ * anything heavy loads (config, rules, discovery, frameworks). Outside git, the full path reports why.
+ */
+async function nothingStagedToLint(cwd: string): Promise<boolean> {
+  const { mayBeMigration, stagedChanges } = await import('./discover/staged.js');
+  try {
+    return !(await stagedChanges(cwd)).some((change) => mayBeMigration(change.path) || (change.from !== undefined && mayBeMigration(change.from)));
+  } catch {
+    return false;
+  }
 }
 
 async function runInit(args: string[], cwd: string): Promise<number> {
@@ -400,6 +420,10 @@ async function main(argv: string[]): Promise<number> {
     if (values.version) return write(process.stdout, `${rollsafePackage().version}\n`).then(() => 0);
     if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
     throw new UsageError('missing command (see rollsafe --help)');
+  }
+  // The same switch as the hook scripts', here so that husky, lefthook and pre-commit honour it too.
+  if (command === 'lint' && process.env.ROLLSAFE === '0') {
+    return write(process.stderr, 'rollsafe: skipped (ROLLSAFE=0)\n').then(() => 0);
   }
   switch (command) {
     case 'lint':

@@ -1,12 +1,13 @@
 // The programmatic API: the CLI, the git hook and CI all call lint().
 import { existsSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { loadConfig, type RollsafeConfig } from './config/index.js';
 import { buildSet, discoverSets, setForLooseFile } from './discover/index.js';
 import { isIgnored } from './discover/ignore.js';
 import { loadAdapter } from './frameworks/index.js';
 import { judge } from './judge.js';
 import type { Rule } from './rule.js';
+import type { CheckOptions } from './checks/index.js';
 import type { EngineName, FileResult, FrameworkName, MigrationFile, MigrationModel, MigrationSet, ProtocolResult } from './types.js';
 
 /** The checks' JavaScript heap: far above what replaying a long history takes, far below what a runaway migration would grab. */
@@ -85,21 +86,13 @@ function hasRunnableDown(model: MigrationModel): boolean {
   return (model.down.status === 'present' && !model.down.empty) || model.down.status === 'automatic';
 }
 
-function notAMigration(path: string): FileResult {
+/** A finding that no rule makes (no such file, a broken history), on line 1 of its file. */
+function fileFinding(path: string, severity: 1 | 2, message: string, help: string): FileResult {
   return {
     filePath: path,
-    messages: [
-      {
-        ruleId: null,
-        severity: 1,
-        message: 'Not a migration rollsafe recognises: it is in no migration set and no framework claims it.',
-        help: 'List its folder under "sets" in rollsafe.config.json, or pass --framework.',
-        line: 1,
-        column: 1,
-      },
-    ],
-    errorCount: 0,
-    warningCount: 1,
+    messages: [{ ruleId: null, severity, message, help, line: 1, column: 1 }],
+    errorCount: severity === 2 ? 1 : 0,
+    warningCount: severity === 1 ? 1 : 0,
     fatalErrorCount: 0,
     fixableErrorCount: 0,
     fixableWarningCount: 0,
@@ -108,40 +101,142 @@ function notAMigration(path: string): FileResult {
   };
 }
 
+function notAMigration(path: string): FileResult {
+  return fileFinding(
+    path,
+    1,
+    'Not a migration rollsafe recognises: it is in no migration set and no framework claims it.',
+    'List its folder under "sets" in rollsafe.config.json, or pass --framework.',
+  );
+}
+
+/** How the dynamic checks run, from the command line first, then the config. */
+function checkOptions(options: LintOptions, config: RollsafeConfig): CheckOptions {
+  return {
+    engine: options.engine ?? config.engine ?? 'pg-mem',
+    fallback: options.fallback ?? config.fallback ?? true,
+    timeoutMs: config.timeouts?.migrationMs ?? 10_000,
+    memoryMb: config.limits?.memoryMb ?? defaultMemoryMb,
+    databaseUrl: options.databaseUrl,
+    // Only a whole run rolls the history back to the base: the hook path stays as fast as it is.
+    history: options.all,
+  };
+}
+
+/**
+ * A staged deletion or rename: the set as it will be committed is replayed to its end (each up once,
+ * failures confirmed on PGlite). A migration that no longer runs is an error on the removed or moved file.
+ */
+async function checkHistory(check: HistoryCheck, options: LintOptions, config: RollsafeConfig): Promise<FileResult[]> {
+  const last = check.set.migrations.at(-1);
+  if (!last) return [];
+  const { checkMigrations } = await import('./checks/index.js');
+  const verdicts = await checkMigrations(check.set, [{ migration: last, hasDown: false, replayOnly: true }], { ...checkOptions(options, config), history: false });
+  const result = verdicts.get(last.path);
+  const upError = result?.steps.find((step) => !step.ok)?.error;
+  const failure = result?.replayError
+    ? !result.replayError.unsupported && result.replayError
+    : result?.loadError
+      ? { migration: basename(last.path), message: result.loadError.message }
+      : upError && !upError.unsupported && { migration: basename(last.path), message: upError.message };
+  if (!failure) return [];
+  const on = `${result!.engine === 'pg-mem' ? '' : ` (checked on ${result!.engine})`}`;
+  return check.changes.map((change) =>
+    change.kind === 'removed'
+      ? fileFinding(
+          change.from,
+          2,
+          `Removing ${basename(change.from)} breaks the history: without it, ${failure.migration} fails: ${failure.message}${on}`,
+          'Keep it: a migration that has run somewhere is never removed. To undo what it did, add a new migration.',
+        )
+      : fileFinding(
+          change.to!,
+          2,
+          `Renaming ${basename(change.from)} to ${basename(change.to!)} moves it in the history, and ${failure.migration} now fails: ${failure.message}${on}`,
+          'Keep its name (its place in the order), or order it before the migrations that depend on it.',
+        ),
+  );
+}
+
 /** The staged version of a migration set, when its working copy differs from what will be committed. */
 interface StagedSet {
   original: MigrationSet;
   copy: MigrationSet;
 }
 
+/** A staged deletion or rename of a migration, as the user knows its paths. */
+interface HistoryChange {
+  kind: 'removed' | 'moved';
+  from: string;
+  /** Where a moved migration now is. */
+  to?: string;
+}
+
+/** A set whose history the commit changes: as staged, it must still replay to its end. */
+interface HistoryCheck {
+  set: MigrationSet;
+  changes: HistoryChange[];
+}
+
+/** The set a removed or moved file belonged to: sets are flat folders, and a down file changes no replay. */
+function setOfRemoved(path: string, sets: MigrationSet[]): MigrationSet | undefined {
+  if (/\.down\.sql$/.test(path)) return undefined;
+  return findInSets(path, sets)?.set ?? sets.find((set) => set.dir === dirname(path));
+}
+
 /**
  * The staged migrations, read as they will be committed: a set whose folder has unstaged or untracked
- * changes is linted from a copy of its staged version (and replayed from it too).
+ * changes is linted from a copy of its staged version (and replayed from it too). A staged deletion or
+ * rename of a migration makes its set a history check: the staged set must still replay without it.
  */
-async function selectStaged(options: LintOptions, sets: MigrationSet[]): Promise<{ targets: Target[]; copies: StagedSet[]; cleanup(): Promise<void> }> {
-  const { stagedFiles, materialiseStaged } = await import('./discover/staged.js');
-  // Only staged migrations are reported on; other staged files are not rollsafe's business.
-  const staged = (await stagedFiles(options.cwd)).filter((path) => findInSets(path, sets));
-  const staging = await materialiseStaged(options.cwd, staged, (file) => findInSets(file, sets)!.set.dir);
-  const targets: Target[] = [];
+async function selectStaged(
+  options: LintOptions,
+  sets: MigrationSet[],
+): Promise<{ targets: Target[]; copies: StagedSet[]; history: HistoryCheck[]; cleanup(): Promise<void> }> {
+  const { stagedChanges, materialiseStaged, mayBeMigration } = await import('./discover/staged.js');
+  const changes = await stagedChanges(options.cwd);
+  // Only staged migrations are reported on; other staged files are not rollsafe's business. A pure
+  // rename brings no new code: it is judged by the history it leaves, not reported on again.
+  const staged = changes
+    .filter((change) => 'ACMR'.includes(change.status) && !(change.status === 'R' && change.similarity === 100))
+    .map((change) => change.path)
+    .filter((path) => findInSets(path, sets));
+  const removals = new Map<MigrationSet, HistoryChange[]>();
+  for (const change of changes) {
+    const from = change.status === 'D' ? change.path : change.status === 'R' ? change.from! : undefined;
+    const set = from !== undefined && mayBeMigration(from) ? setOfRemoved(from, sets) : undefined;
+    if (!set) continue;
+    const removal: HistoryChange = change.status === 'D' ? { kind: 'removed', from: from! } : { kind: 'moved', from: from!, to: change.path };
+    removals.set(set, [...(removals.get(set) ?? []), removal]);
+  }
+  const setDirOf = new Map<string, string>();
+  for (const path of staged) setDirOf.set(path, findInSets(path, sets)!.set.dir);
+  for (const [set, removed] of removals) for (const { from } of removed) setDirOf.set(from, set.dir);
+  const staging = await materialiseStaged(options.cwd, [...setDirOf.keys()], (file) => setDirOf.get(file)!);
+
   const copies: StagedSet[] = [];
-  for (const path of staged) {
-    const original = findInSets(path, sets)!.set;
+  /** The set as it will be committed: the discovered one when its folder matches the index, else a copy's. */
+  const stagedSetOf = async (original: MigrationSet, path: string): Promise<MigrationSet> => {
     const copyPath = staging.paths.get(path)!;
-    if (copyPath === path) {
-      targets.push(findInSets(path, sets)!);
-      continue;
-    }
+    if (copyPath === path) return original;
     let copied = copies.find((c) => c.original === original);
     if (!copied) {
       const copyDir = resolve(dirname(copyPath), relative(dirname(path), original.dir));
       copied = { original, copy: await buildSet(copyDir, original.framework) };
       copies.push(copied);
     }
-    const target = findInSets(copyPath, [copied.copy]);
+    return copied.copy;
+  };
+  const targets: Target[] = [];
+  for (const path of staged) {
+    const original = findInSets(path, sets)!.set;
+    const set = await stagedSetOf(original, path);
+    const target = findInSets(staging.paths.get(path)!, [set]);
     if (target) targets.push(target);
   }
-  return { targets, copies, cleanup: staging.cleanup };
+  const history: HistoryCheck[] = [];
+  for (const [original, removed] of removals) history.push({ set: await stagedSetOf(original, removed[0]!.from), changes: removed });
+  return { targets, copies, history, cleanup: staging.cleanup };
 }
 
 /** The migrations changed since `ref`; other changed files are not rollsafe's business. */
@@ -198,6 +293,7 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
     // Ignored migrations are still replayed as history; they are only never reported on.
     const reported = targets.filter((t) => !isIgnored(t.migration.path, options.cwd, config.ignore));
     const results = await analyseRunJudge(reported, options, config, allRules);
+    for (const check of staged?.history ?? []) results.push(...(await checkHistory(check, options, config)));
     for (const path of unknown) results.push(notAMigration(path));
     if (staged) mapBackToOriginals(results, staged.copies);
     return { results: results.sort((a, b) => a.filePath.localeCompare(b.filePath)), rules: allRules };
@@ -233,13 +329,7 @@ async function analyseRunJudge(targets: Target[], options: LintOptions, config: 
           transactional: modelOf.get(t.migration.path)!.then((model) => model.transactional),
         })),
         {
-          engine: options.engine ?? config.engine ?? 'pg-mem',
-          fallback: options.fallback ?? config.fallback ?? true,
-          timeoutMs: config.timeouts?.migrationMs ?? 10_000,
-          memoryMb: config.limits?.memoryMb ?? defaultMemoryMb,
-          databaseUrl: options.databaseUrl,
-          // Only a whole run rolls the history back to the base: the hook path stays as fast as it is.
-          history: options.all,
+          ...checkOptions(options, config),
           onProgress: options.onProgress && ((_, __, current) => options.onProgress!(++done, total, current)),
         },
       );

@@ -26,6 +26,8 @@ export interface PendingTarget {
   hasDown: boolean | Promise<boolean>;
   /** From the static model: false when up does not run in one transaction. */
   transactional?: boolean | Promise<boolean>;
+  /** Replay the history up to it and run its up once, nothing more. */
+  replayOnly?: boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function checkMigrations(
   while (remaining.length > 0) {
     const input: WalkInput = {
       set,
-      targets: remaining.map((t) => ({ migration: t.migration, hasDown: known?.[t.migration.path] ?? false, transactional: knownTransactional?.[t.migration.path] })),
+      targets: remaining.map((t) => ({ migration: t.migration, hasDown: known?.[t.migration.path] ?? false, transactional: knownTransactional?.[t.migration.path], replayOnly: t.replayOnly })),
       engine: options.engine,
       fallback: options.fallback,
       databaseUrl: options.databaseUrl,

@@ -33,6 +33,8 @@ export interface ProtocolInput {
   replayCache?: ReplayCache;
   /** False when up does not run in one transaction (the static model says so): resumable-up checks it. */
   transactional?: boolean;
+  /** Only replay the history and run this migration's up once: does the history still run (a staged deletion or rename)? */
+  replayOnly?: boolean;
   /** Told before each migration replayed and each step, so a watchdog can say where a hang was. */
   onProgress?(event: { replaying: MigrationFile } | { step: ProtocolStepName }): void;
 }
@@ -137,6 +139,10 @@ async function runSteps(input: ProtocolInput, seen: Seen): Promise<ProtocolRun> 
   if (replayError) {
     result.replayError = replayError;
     return { result, applied: 0, replayFailedToLoad };
+  }
+  if (input.replayOnly) {
+    const up = await step('up', 'up');
+    return { result, applied: up.ok ? index + 1 : 0 };
   }
   const s0 = await engine.snapshot();
   seen.s0 = s0;

@@ -15,6 +15,8 @@ export interface CheckTarget {
   hasDown: boolean;
   /** False when up does not run in one transaction (static model): resumable-up checks it. */
   transactional?: boolean;
+  /** Replay the history up to it and run its up once, nothing more (protocol.ts). */
+  replayOnly?: boolean;
 }
 
 export interface WalkInput {
@@ -108,6 +110,7 @@ export async function walkSet(
       migration: target.migration,
       hasDown: target.hasDown,
       transactional: target.transactional,
+      replayOnly: target.replayOnly,
       applied: state.applied,
       onProgress: (event) => {
         if (sandbox) sandbox.during = 'step' in event ? event.step : undefined;

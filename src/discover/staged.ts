@@ -45,6 +45,39 @@ export async function stagedFiles(cwd: string): Promise<string[]> {
   return splitNul(output).map((gitPath) => toAbsolute(root, gitPath));
 }
 
+/** One entry of what the commit changes, as `git diff --cached --name-status -M` says it. */
+export interface StagedChange {
+  /** A added, C copied, D deleted, M modified, R renamed, T type changed. */
+  status: string;
+  /** Absolute path in the commit (for D, the path that goes away). */
+  path: string;
+  /** R and C: the absolute path it came from. */
+  from?: string;
+  /** R and C: how similar the two are, 0-100 (100: same content). */
+  similarity?: number;
+}
+
+/** Extensions any supported framework reads migrations from: a commit touching none of them holds no migration. */
+export function mayBeMigration(file: string): boolean {
+  return /\.(?:[cm]?[jt]s|sql|py)$/.test(file);
+}
+
+/** Everything the commit changes, deletions and renames included, read in one git call. */
+export async function stagedChanges(cwd: string): Promise<StagedChange[]> {
+  const root = await repoRoot(cwd);
+  const fields = splitNul(await git(root, ['diff', '--cached', '--name-status', '-z', '-M', '--no-ext-diff']));
+  const changes: StagedChange[] = [];
+  for (let i = 0; i < fields.length; ) {
+    const code = fields[i++]!;
+    const status = code[0]!;
+    if (status === 'R' || status === 'C') {
+      const from = toAbsolute(root, fields[i++]!);
+      changes.push({ status, path: toAbsolute(root, fields[i++]!), from, similarity: Number(code.slice(1)) });
+    } else changes.push({ status, path: toAbsolute(root, fields[i++]!) });
+  }
+  return changes;
+}
+
 /** The content of `file` as staged (`git show :path`), which may differ from the working copy. */
 export async function stagedContent(cwd: string, file: string): Promise<string> {
   const root = await repoRoot(cwd);

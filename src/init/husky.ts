@@ -1,5 +1,6 @@
-// husky 9 + lint-staged, set up as their own docs do: a plain `.husky/pre-commit` the user owns,
-// `"prepare": "husky"`, and core.hooksPath pointing at `.husky/_` (written by running husky itself).
+// husky 9, set up as its own docs do: a plain `.husky/pre-commit` the user owns, `"prepare": "husky"`,
+// and core.hooksPath pointing at `.husky/_` (written by running husky itself). The hook runs rollsafe's
+// bin itself (husky puts node_modules/.bin on PATH): no npx, no lint-staged, one Node process per commit.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -8,12 +9,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { rollsafePackage } from '../config/rollsafe-package.js';
 import { hooksPath } from './git-config.js';
-import { planLintStaged, stringifyJson } from './lint-staged.js';
+import { lintStagedRunningRollsafe, stringifyJson } from './lint-staged.js';
 import type { InitSteps } from './steps.js';
 
 const execFileAsync = promisify(execFile);
 
-export const lintStagedLine = 'npx lint-staged';
+export const hookLine = 'rollsafe lint --staged';
 
 /** The versions rollsafe itself is tested with, so the user's install matches. */
 function devDependencyVersions(): Record<string, string> {
@@ -21,7 +22,6 @@ function devDependencyVersions(): Record<string, string> {
   const own = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
   return {
     husky: own.devDependencies?.husky ?? '^9',
-    'lint-staged': own.devDependencies?.['lint-staged'] ?? '^16',
     rollsafe: `^${version}`,
   };
 }
@@ -51,15 +51,16 @@ function withPrepareScript(pkg: Record<string, any>, huskyCommand: string): Reco
   return { ...pkg, scripts: { ...pkg.scripts, prepare: script } };
 }
 
-/** The hook body: existing lines kept, `npx lint-staged` appended once. */
+/** The hook body: existing lines kept, `rollsafe lint --staged` appended once. */
 export function huskyPreCommit(existing: string | undefined, cdIntoProject: string | undefined): string | undefined {
-  const line = cdIntoProject ? `cd ${JSON.stringify(cdIntoProject)} && ${lintStagedLine}` : lintStagedLine;
+  // In a subshell: the lines the user adds after it still run from the repo root.
+  const line = cdIntoProject ? `(cd ${JSON.stringify(cdIntoProject)} && ${hookLine})` : hookLine;
   if (existing === undefined) return `${line}\n`;
-  if (/(^|\s)lint-staged(\s|$)/m.test(existing)) return undefined;
+  if (/(^|[\s/(])rollsafe\s+lint\b/m.test(existing)) return undefined;
   return `${existing}${existing === '' || existing.endsWith('\n') ? '' : '\n'}${line}\n`;
 }
 
-export async function setUpHusky(steps: InitSteps, globs: string[], gitRoot: string): Promise<void> {
+export async function setUpHusky(steps: InitSteps, gitRoot: string): Promise<void> {
   const { projectDir } = steps;
   const manifest = path.join(projectDir, 'package.json');
   if (!existsSync(manifest)) {
@@ -74,20 +75,21 @@ export async function setUpHusky(steps: InitSteps, globs: string[], gitRoot: str
   const huskyDir = fromRoot === '' ? '.husky' : `${fromRoot}/.husky`;
   const huskyCommand = fromRoot === '' ? 'husky' : `cd ${path.relative(projectDir, gitRoot).split(path.sep).join('/')} && husky ${huskyDir}`;
 
-  const plan = await planLintStaged(projectDir, globs, pkg);
-  if (plan.kind === 'package-json') pkg = { ...pkg, 'lint-staged': plan.tasks };
   const { pkg: withDeps, added } = withDevDependencies(pkg);
   pkg = withPrepareScript(withDeps, huskyCommand);
-
   await steps.write(manifest, stringifyJson(pkg, text));
-  if (plan.kind === 'file') await steps.write(plan.file, plan.content);
-  if (plan.kind === 'manual') steps.note(plan.message);
 
   const hookFile = path.join(projectDir, '.husky', 'pre-commit');
   const existingHook = existsSync(hookFile) ? await readFile(hookFile, 'utf8') : undefined;
-  // Hooks run from the repo root; lint-staged must start in the project to find its config and node_modules.
+  // Hooks run from the repo root; rollsafe must start in the project to find its config and node_modules.
   const hook = huskyPreCommit(existingHook, fromRoot === '' ? undefined : fromRoot);
-  if (hook !== undefined) await steps.write(hookFile, hook, 0o755);
+  const viaLintStaged = hook === undefined ? undefined : await lintStagedRunningRollsafe(projectDir, pkg);
+  if (viaLintStaged) {
+    // Set up by an earlier init: adding the line would run rollsafe twice on every commit.
+    steps.note(
+      `${viaLintStaged}: lint-staged runs rollsafe, which misses deleted and renamed migrations and costs a second Node start; replace that task with the line \`${hookLine}\` in .husky/pre-commit.`,
+    );
+  } else if (hook !== undefined) await steps.write(hookFile, hook, 0o755);
 
   await installHusky(steps, gitRoot, huskyDir);
   if (added.length > 0) steps.note(`Added ${added.join(', ')} to devDependencies: run \`npm install\` to install them.`);

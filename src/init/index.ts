@@ -1,4 +1,4 @@
-// `rollsafe init`: wires rollsafe into the project's commit hook, by default husky + lint-staged;
+// `rollsafe init`: wires rollsafe into the project's commit hook, by default husky;
 // `--ci github` writes a CI workflow instead.
 import path from 'node:path';
 import { loadConfig } from '../config/index.js';
@@ -6,7 +6,6 @@ import { discoverSets } from '../discover/index.js';
 import { gitRoot as findGitRoot } from './git-config.js';
 import { setUpGithubWorkflow } from './github-workflow.js';
 import { setUpHusky } from './husky.js';
-import { fallbackGlob, migrationPatterns, toFilesRegex, toGlob } from './migration-globs.js';
 import { setUpPlainHook } from './plain.js';
 import { InitSteps } from './steps.js';
 import { setUpLefthook, setUpPreCommit } from './yaml-hooks.js';
@@ -44,15 +43,13 @@ export async function init(options: InitOptions): Promise<InitResult> {
   const config = await loadConfig(projectDir);
   const sets = await discoverSets(projectDir, { sets: config.sets?.map((set) => ({ dir: set.dir, framework: set.framework })) });
   if (sets.length === 0) {
-    steps.note(`No migration folder found; the hook checks ${fallbackGlob}. List yours under "sets" in rollsafe.config.json and run init again.`);
+    steps.note('No migration folder found: the hook checks the staged migrations of the sets rollsafe finds; list yours under "sets" in rollsafe.config.json.');
   }
 
   switch (options.hook ?? 'husky') {
-    case 'husky': {
-      const globs = sets.length === 0 ? [fallbackGlob] : migrationPatterns(sets, projectDir).map(toGlob);
-      await setUpHusky(steps, globs, root);
+    case 'husky':
+      await setUpHusky(steps, root);
       break;
-    }
     case 'plain':
       await setUpPlainHook(steps, root);
       break;
@@ -60,7 +57,7 @@ export async function init(options: InitOptions): Promise<InitResult> {
       await setUpLefthook(steps, root);
       break;
     case 'pre-commit':
-      await setUpPreCommit(steps, root, toFilesRegex(migrationPatterns(sets, root)));
+      await setUpPreCommit(steps, root);
       break;
   }
   return { changed: steps.changed, messages: steps.messages };

@@ -50,16 +50,17 @@ beforeEach(() => {
 
 afterEach(() => rmSync(repo, { recursive: true, force: true }));
 
-describe('init with husky + lint-staged (the default)', () => {
-  it('adds the lint-staged task, the dev dependencies, the prepare script and the hook', async () => {
+describe('init with husky (the default)', () => {
+  it('adds the dev dependencies, the prepare script and a hook that runs rollsafe itself', async () => {
     knexProject();
     const result = await init({ cwd: repo });
     const pkg = manifest();
-    expect(pkg['lint-staged']).toEqual({ 'migrations/*.{js,ts,cjs,mjs}': 'rollsafe lint' });
-    expect(Object.keys(pkg.devDependencies)).toEqual(['husky', 'lint-staged', 'rollsafe']);
+    expect(pkg['lint-staged']).toBeUndefined();
+    expect(Object.keys(pkg.devDependencies)).toEqual(['husky', 'rollsafe']);
     expect(pkg.devDependencies.rollsafe).toBe(`^${rollsafePackage().version}`);
     expect(pkg.scripts).toEqual({ prepare: 'husky' });
-    expect(read('.husky/pre-commit')).toBe('npx lint-staged\n');
+    // --staged, not file names: deleted and renamed migrations are seen; no npx, no lint-staged
+    expect(read('.husky/pre-commit')).toBe('rollsafe lint --staged\n');
     expect(result.changed).toEqual(['package.json', path.join('.husky', 'pre-commit')]);
     // husky is not installed in this project: npm install (prepare) will point git at .husky
     expect(result.messages.join('\n')).toMatch(/npm install/);
@@ -83,51 +84,33 @@ describe('init with husky + lint-staged (the default)', () => {
     expect(pkg.scripts.prepare).toBe('npm run build && husky');
     expect(pkg.devDependencies['lint-staged']).toBe('^15.0.0');
     expect(read('package.json')).toMatch(/^\t"name"/m);
-    expect(read('.husky/pre-commit')).toBe('npm test\nnpx lint-staged\n');
+    expect(read('.husky/pre-commit')).toBe('npm test\nrollsafe lint --staged\n');
   });
 
-  it('leaves a JavaScript lint-staged config alone and says what to add', async () => {
-    knexProject();
-    const config = "export default { '*.ts': 'eslint --fix' };\n";
-    write('lint-staged.config.mjs', config);
+  it('leaves the project\'s lint-staged config as it is', async () => {
+    knexProject('', { 'lint-staged': { '*.{json,md}': 'prettier --check' } });
+    write('.lintstagedrc.yaml', '# formatting\n"*.ts": eslint --fix\n');
+    const before = read('.lintstagedrc.yaml');
+    await init({ cwd: repo });
+    expect(manifest()['lint-staged']).toEqual({ '*.{json,md}': 'prettier --check' });
+    expect(read('.lintstagedrc.yaml')).toBe(before);
+  });
+
+  it('does not add a second run to a project whose lint-staged already runs rollsafe, and says how to move', async () => {
+    knexProject('', { 'lint-staged': { 'migrations/*.{js,ts,cjs,mjs}': 'rollsafe lint' } });
+    write('.husky/pre-commit', 'npx lint-staged\n');
     const result = await init({ cwd: repo });
-    expect(read('lint-staged.config.mjs')).toBe(config);
-    expect(manifest()['lint-staged']).toBeUndefined();
+    expect(read('.husky/pre-commit')).toBe('npx lint-staged\n');
     expect(result.messages).toContain(
-      'lint-staged.config.mjs: rollsafe cannot edit this file; add "migrations/*.{js,ts,cjs,mjs}": "rollsafe lint" to its tasks.',
+      'package.json: lint-staged runs rollsafe, which misses deleted and renamed migrations and costs a second Node start; replace that task with the line `rollsafe lint --staged` in .husky/pre-commit.',
     );
-  });
-
-  it('appends to a YAML .lintstagedrc and keeps its tasks', async () => {
-    knexProject();
-    write('.lintstagedrc.yaml', '# formatting\n"*.{json,md}": prettier --write\n');
-    await init({ cwd: repo });
-    expect(read('.lintstagedrc.yaml')).toBe('# formatting\n"*.{json,md}": prettier --write\n"migrations/*.{js,ts,cjs,mjs}": rollsafe lint\n');
-    expect((await init({ cwd: repo })).changed).toEqual([]);
-  });
-
-  it('adds to an existing task for the same glob rather than replacing it', async () => {
-    knexProject('', { 'lint-staged': { 'migrations/*.{js,ts,cjs,mjs}': 'eslint --fix' } });
-    await init({ cwd: repo });
-    expect(manifest()['lint-staged']).toEqual({ 'migrations/*.{js,ts,cjs,mjs}': ['eslint --fix', 'rollsafe lint'] });
-  });
-
-  it('maps each migration set to its own glob, SQL sets included', async () => {
-    knexProject();
-    write('db/migrations/20240301000000_add_index.up.sql', 'CREATE INDEX IF NOT EXISTS orders_customer_idx ON orders (customer_id);\n');
-    write('db/migrations/20240301000000_add_index.down.sql', 'DROP INDEX IF EXISTS orders_customer_idx;\n');
-    await init({ cwd: repo });
-    expect(manifest()['lint-staged']).toEqual({
-      'migrations/*.{js,ts,cjs,mjs}': 'rollsafe lint',
-      'db/migrations/*.sql': 'rollsafe lint',
-    });
   });
 
   it('sets up a project in a subfolder the way husky documents for monorepos', async () => {
     const api = knexProject('services/api');
     await init({ cwd: api });
     expect(manifest('services/api/package.json').scripts.prepare).toBe('cd ../.. && husky services/api/.husky');
-    expect(read('services/api/.husky/pre-commit')).toBe('cd "services/api" && npx lint-staged\n');
+    expect(read('services/api/.husky/pre-commit')).toBe('(cd "services/api" && rollsafe lint --staged)\n');
   });
 });
 
@@ -158,7 +141,7 @@ describe('init --hook lefthook', () => {
   it('creates lefthook.yml with a rollsafe pre-commit command', async () => {
     knexProject();
     await init({ cwd: repo, hook: 'lefthook' });
-    expect(read('lefthook.yml')).toBe('pre-commit:\n  commands:\n    rollsafe:\n      run: npx --no-install rollsafe lint --staged\n');
+    expect(read('lefthook.yml')).toBe('pre-commit:\n  commands:\n    rollsafe:\n      run: node_modules/.bin/rollsafe lint --staged\n');
   });
 
   it('merges into existing commands, keeping every other line, and only once', async () => {
@@ -186,7 +169,7 @@ describe('init --hook lefthook', () => {
     const expected = [
       ...lines.slice(0, 11),
       '        rollsafe:',
-      '            run: npx --no-install rollsafe lint --staged',
+      '            run: node_modules/.bin/rollsafe lint --staged',
       ...lines.slice(11),
     ].join('\n');
     expect(read('lefthook.yml')).toBe(expected);
@@ -200,7 +183,7 @@ describe('init --hook lefthook', () => {
     const result = await init({ cwd: repo, hook: 'lefthook' });
     expect(read('lefthook.yml')).toBe(jobs);
     expect(result.messages[0]).toMatch(/^lefthook\.yml: rollsafe cannot edit this file safely; add this under pre-commit commands:\n/);
-    expect(result.messages[0]).toContain('run: npx --no-install rollsafe lint --staged');
+    expect(result.messages[0]).toContain('run: node_modules/.bin/rollsafe lint --staged');
 
     const flow = 'pre-commit: { commands: { eslint: { run: npx eslint } } }\n';
     write('lefthook.yml', flow);
@@ -212,7 +195,7 @@ describe('init --hook lefthook', () => {
 });
 
 describe('init --hook pre-commit', () => {
-  it('creates .pre-commit-config.yaml with a local rollsafe hook for the project\'s migrations', async () => {
+  it('creates .pre-commit-config.yaml with a local rollsafe hook that runs on every commit', async () => {
     knexProject();
     await init({ cwd: repo, hook: 'pre-commit' });
     expect(read('.pre-commit-config.yaml')).toBe(
@@ -222,10 +205,10 @@ describe('init --hook pre-commit', () => {
         '    hooks:',
         '      - id: rollsafe',
         '        name: rollsafe (migrations re-runnable and reversible)',
-        '        entry: npx --no-install rollsafe lint',
+        '        entry: node_modules/.bin/rollsafe lint --staged',
         '        language: system',
-        "        files: '^migrations/[^/]+\\.(js|ts|cjs|mjs)$'",
-        '        pass_filenames: true',
+        '        always_run: true',
+        '        pass_filenames: false',
         '',
       ].join('\n'),
     );
@@ -249,7 +232,7 @@ describe('init --hook pre-commit', () => {
     await init({ cwd: repo, hook: 'pre-commit' });
     const text = read('.pre-commit-config.yaml');
     expect(text).toContain("  - id: trailing-whitespace\n- repo: local\n  hooks:\n    - id: rollsafe\n");
-    expect(text.endsWith("    pass_filenames: true\n\nci:\n  autofix_prs: false\n")).toBe(true);
+    expect(text.endsWith("    pass_filenames: false\n\nci:\n  autofix_prs: false\n")).toBe(true);
     expect((await init({ cwd: repo, hook: 'pre-commit' })).changed).toEqual([]);
   });
 });

@@ -6,8 +6,9 @@ import path from 'node:path';
 import { childIndent, findBlock, indentOf, indentSnippet, isSimpleYaml, joinLines, stripComment } from './yaml-text.js';
 import type { InitSteps } from './steps.js';
 
-const stagedCommand = 'npx --no-install rollsafe lint --staged';
-const filesCommand = 'npx --no-install rollsafe lint';
+// The project's own bin, not npx (half a second per commit); --staged, not file names, so that a
+// deleted or renamed migration is seen too (neither hook manager passes deleted files).
+const stagedCommand = 'node_modules/.bin/rollsafe lint --staged';
 
 function mentionsRollsafe(text: string, pattern: RegExp): boolean {
   return text.split('\n').some((line) => pattern.test(stripComment(line)));
@@ -66,7 +67,7 @@ export async function setUpLefthook(steps: InitSteps, gitRoot: string): Promise<
   const name = lefthookFiles.find((candidate) => existsSync(path.join(gitRoot, candidate))) ?? 'lefthook.yml';
   const file = path.join(gitRoot, name);
   const text = existsSync(file) ? await readFile(file, 'utf8') : '';
-  if (mentionsRollsafe(text, /(^|\s)rollsafe\s+lint\b/)) return;
+  if (mentionsRollsafe(text, /(^|[\s/])rollsafe\s+lint\b/)) return;
   const edited = isSimpleYaml(text) ? addLefthookCommand(text, fromRoot) : undefined;
   if (edited === undefined) {
     steps.note(manual(name, snippet, 'this under pre-commit commands'));
@@ -78,28 +79,27 @@ export async function setUpLefthook(steps: InitSteps, gitRoot: string): Promise<
 
 // ---------------------------------------------------------------- pre-commit
 
-/** The `repo: local` entry, written as a list item at indent 0 with two-space steps. */
-function preCommitRepo(filesRegex: string): string[] {
+/**
+ * The `repo: local` entry, written as a list item at indent 0 with two-space steps. It runs on every
+ * commit (pre-commit leaves deleted files out of its file filter); rollsafe exits at once when no
+ * staged path can be a migration.
+ */
+function preCommitRepo(): string[] {
   return [
     '- repo: local',
     '  hooks:',
     '    - id: rollsafe',
     '      name: rollsafe (migrations re-runnable and reversible)',
-    `      entry: ${filesCommand}`,
+    `      entry: ${stagedCommand}`,
     '      language: system',
-    `      files: ${singleQuoted(filesRegex)}`,
-    '      pass_filenames: true',
+    '      always_run: true',
+    '      pass_filenames: false',
   ];
 }
 
-/** A YAML single-quoted scalar: backslashes stay literal, which regexes need. */
-function singleQuoted(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
 /** Edits .pre-commit-config.yaml text; returns the new text, or undefined when it cannot be done safely. */
-export function addPreCommitHook(text: string, filesRegex: string): string | undefined {
-  const entry = preCommitRepo(filesRegex);
+export function addPreCommitHook(text: string): string | undefined {
+  const entry = preCommitRepo();
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
   const repos = findBlock(lines, 'repos');
   if (!repos) {
@@ -115,19 +115,19 @@ export function addPreCommitHook(text: string, filesRegex: string): string | und
   return joinLines([...lines.slice(0, repos.end), ...added, ...lines.slice(repos.end)]);
 }
 
-export async function setUpPreCommit(steps: InitSteps, gitRoot: string, filesRegex: string): Promise<void> {
+export async function setUpPreCommit(steps: InitSteps, gitRoot: string): Promise<void> {
   const name = '.pre-commit-config.yaml';
   const file = path.join(gitRoot, name);
   const text = existsSync(file) ? await readFile(file, 'utf8') : '';
   if (mentionsRollsafe(text, /^\s*-?\s*id:\s*['"]?rollsafe['"]?\s*$/)) return;
-  const edited = isSimpleYaml(text) ? addPreCommitHook(text, filesRegex) : undefined;
+  const edited = isSimpleYaml(text) ? addPreCommitHook(text) : undefined;
   if (edited === undefined) {
-    steps.note(manual(name, preCommitRepo(filesRegex), 'this item under repos'));
+    steps.note(manual(name, preCommitRepo(), 'this item under repos'));
     return;
   }
   await steps.write(file, edited);
   if (path.resolve(gitRoot) !== path.resolve(steps.projectDir)) {
-    steps.note(`pre-commit runs hooks from the repo root: make sure \`${filesCommand}\` finds rollsafe there.`);
+    steps.note(`pre-commit runs hooks from the repo root: make sure \`${stagedCommand}\` finds rollsafe there.`);
   }
   steps.note('Run `pre-commit install` once so git runs pre-commit.');
 }
