@@ -1,8 +1,8 @@
 // The programmatic API: the CLI, the git hook and CI all call lint().
-import { existsSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { loadConfig, type RollsafeConfig } from './config/index.js';
-import { buildSet, discoverSets, setForLooseFile } from './discover/index.js';
+import { buildSet, detectFramework, discoverSets, setForLooseFile } from './discover/index.js';
 import { isIgnored } from './discover/ignore.js';
 import { loadAdapter } from './frameworks/index.js';
 import { judge } from './judge.js';
@@ -68,6 +68,12 @@ async function selectTargets(options: LintOptions, sets: MigrationSet[]): Promis
   const unknown: string[] = [];
   for (const path of new Set(paths)) {
     if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
+    if (statSync(path).isDirectory()) {
+      for (const target of await folderTargets(path, sets, options)) {
+        if (!targets.some((t) => t.migration === target.migration)) targets.push(target);
+      }
+      continue;
+    }
     let target = findInSets(path, sets);
     if (!target) {
       const looseSet = await setForLooseFile(path, options.framework);
@@ -80,6 +86,25 @@ async function selectTargets(options: LintOptions, sets: MigrationSet[]): Promis
     else if (!targets.some((t) => t.migration === target!.migration)) targets.push(target);
   }
   return { targets, unknown };
+}
+
+/** Every migration of the sets at or under `folder`; a folder that is a set nobody found is read as one. */
+async function folderTargets(folder: string, sets: MigrationSet[], options: LintOptions): Promise<Target[]> {
+  const inside = (dir: string) => dir === folder || dir.startsWith(`${folder}${sep}`);
+  let found = sets.filter((set) => inside(set.dir) && set.migrations.length > 0);
+  if (found.length === 0) {
+    const framework = options.framework ?? detectFramework(folder);
+    const set = framework ? await buildSet(folder, framework) : undefined;
+    if (set && set.migrations.length > 0) {
+      sets.push(set);
+      found = [set];
+    }
+  }
+  if (found.length === 0) {
+    const shown = relative(options.cwd, folder) || '.';
+    throw new UsageError(`${shown} holds no migrations rollsafe recognises: name a migration folder or file, or list the folder under "sets" in rollsafe.config.json`);
+  }
+  return found.flatMap((set) => set.migrations.map((migration) => ({ set, migration })));
 }
 
 function hasRunnableDown(model: MigrationModel): boolean {
