@@ -124,6 +124,20 @@ function timeCommit(project, stage, verify) {
   return ms;
 }
 
+/** The project's bin as the hook runs it, on what `stage` staged, outside any commit. */
+function timeBin(project, stage, runs) {
+  stage();
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    run(join(project.dir, 'node_modules/.bin/rollsafe'), ['lint', '--staged'], project.dir, project.env);
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  run('git', ['reset', '-q'], project.dir, project.env);
+  const ms = median(samples);
+  return { commit: ms, noVerify: 0, added: ms, min: Math.min(...samples), max: Math.max(...samples), runs };
+}
+
 /** Rows of whole-commit timings: the hook's commit, `--no-verify`, and what the hook adds (medians, interleaved runs). */
 export function benchCommits({ corpusRoot = join(root, 'bench/corpus'), runs = 5, earlier = 300, hooks = ['husky', 'plain', 'lefthook', 'pre-commit'] } = {}) {
   const tools = { path: [] };
@@ -164,6 +178,8 @@ export function benchCommits({ corpusRoot = join(root, 'bench/corpus'), runs = 5
       const hookMedian = median(withHook);
       const baseMedian = median(without);
       rows.push({ hook, scenario, commit: hookMedian, noVerify: baseMedian, added: hookMedian - baseMedian, min: Math.min(...withHook), max: Math.max(...withHook), runs });
+      // rollsafe's own share: its bin on the same staged files, without git or a hook manager around it.
+      if (hook === hooks[0]) rows.push({ hook: 'rollsafe lint --staged alone', scenario, ...timeBin(project, stage, runs) });
     }
   }
   return rows;

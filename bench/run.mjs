@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchCommits, printCommitRows } from './commit.mjs';
 import { generateKnexHistory } from './corpus.mjs';
 import { writeTypeormHistory } from './typeorm-corpus.mjs';
 
@@ -68,6 +69,12 @@ function printTable(title, rows, extra = () => '') {
 function dropTemplates(databaseUrl) {
   const list = spawnSync('psql', [databaseUrl, '-Atc', "select datname from pg_database where datname like 'rollsafe_tpl_%'"], { encoding: 'utf8' });
   for (const name of list.stdout.split('\n').filter(Boolean)) spawnSync('psql', [databaseUrl, '-qc', `drop database if exists "${name}"`]);
+}
+
+// BENCH_COMMIT_ONLY=1: only the whole `git commit` with each hook init sets up (bench/commit.mjs).
+if (process.env.BENCH_COMMIT_ONLY) {
+  printCommitRows(benchCommits({ corpusRoot, runs }));
+  process.exit(0);
 }
 
 const rows = [];
@@ -136,3 +143,6 @@ printTable('engines on the same history (ratio: to pg-mem + PGlite; without temp
   const base = reference(r);
   return base ? `  ${(r.median / base.median).toFixed(2).padStart(6)}x` : '';
 });
+
+// What a user feels on each commit: the whole `git commit` with each hook init sets up (BENCH_SKIP_COMMIT=1 skips it).
+if (!process.env.BENCH_SKIP_COMMIT && !process.env.BENCH_ENGINES_ONLY) printCommitRows(benchCommits({ corpusRoot, runs }));

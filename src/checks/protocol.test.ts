@@ -31,7 +31,7 @@ afterEach(async () => {
   }
 });
 
-async function protocol(set: MigrationSet, index: number, hasDown = true) {
+async function protocol(set: MigrationSet, index: number, hasDown = true, replayOnly = false) {
   const engine = await createEngine('pg-mem');
   const context: RunnerContext = {
     engine,
@@ -41,7 +41,7 @@ async function protocol(set: MigrationSet, index: number, hasDown = true) {
   };
   const runner = set.framework === 'knex' ? await createKnexRunner(context) : await createNodePgMigrateRunner(context);
   open.push({ engine, runner });
-  return runProtocol({ engine, runner, set, migration: set.migrations[index], hasDown, applied: 0 });
+  return runProtocol({ engine, runner, set, migration: set.migrations[index], hasDown, applied: 0, replayOnly });
 }
 
 const guardedUsers = `import type { Knex } from 'knex';
@@ -138,6 +138,19 @@ exports.down = () => {};
     const { result } = await protocol(set, 1);
     expect(result.replayError).toMatchObject({ migration: '20240101000000_broken.js', message: expect.stringMatching(/missing_table/) });
     expect(result.steps).toEqual([]);
+  });
+
+  it('replayOnly (a history check) replays and runs up once: an unguarded migration is not run twice', async () => {
+    const unguarded = `exports.up = (knex) => knex.schema.createTable('orders', (table) => { table.increments('id'); });
+exports.down = (knex) => knex.schema.dropTable('orders');
+`;
+    const set = migrationSet('knex', { '20240101000000_users.ts': guardedUsers, '20240102000000_orders.js': unguarded });
+    const { result, applied } = await protocol(set, 1, true, true);
+    expect(result.steps).toEqual([{ step: 'up', ok: true }]);
+    expect(result.upAgainChanges).toBeUndefined();
+    expect(applied).toBe(2);
+    // the full protocol on the same set does run it again, and fails
+    expect((await protocol(set, 1)).result.steps.find((s) => s.step === 'up-again')?.ok).toBe(false);
   });
 });
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpath
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { changedSince, materialiseStaged, matchesStaged, stagedContent, stagedFiles } from './staged.js';
+import { changedSince, materialiseStaged, matchesStaged, mayBeMigration, stagedChanges, stagedContent, stagedFiles } from './staged.js';
 
 let repo: string;
 
@@ -39,6 +39,32 @@ beforeEach(() => {
 });
 
 afterEach(() => rmSync(repo, { recursive: true, force: true }));
+
+describe('stagedChanges', () => {
+  it('reports deletions and renames (with where from and how similar) besides additions, from the repo root', async () => {
+    write('migrations/001_create_users.js', createUsers);
+    write('migrations/002_add_email.js', addEmail);
+    write('migrations/003_dropped.js', addEmailGuarded);
+    git('add', '.');
+    git('commit', '-q', '-m', 'initial');
+    git('mv', 'migrations/002_add_email.js', 'migrations/004_add_email.js');
+    git('rm', '-q', 'migrations/003_dropped.js');
+    write('README.md', '# shop\n');
+    git('add', 'README.md');
+    const changes = await stagedChanges(path.join(repo, 'migrations'));
+    const at = (relative: string) => path.join(repo, relative);
+    expect(changes).toEqual([
+      { status: 'A', path: at('README.md') },
+      { status: 'D', path: at('migrations/003_dropped.js') },
+      { status: 'R', path: at('migrations/004_add_email.js'), from: at('migrations/002_add_email.js'), similarity: 100 },
+    ]);
+  });
+
+  it('mayBeMigration: code, SQL and Python files, not docs or data', () => {
+    for (const file of ['m/1.js', 'm/1.ts', 'm/1.cjs', 'm/1.mts', 'db/1.up.sql', 'versions/ab12.py']) expect(mayBeMigration(file), file).toBe(true);
+    for (const file of ['README.md', 'package.json', 'data/seed.csv', 'logo.png', 'migrations/README']) expect(mayBeMigration(file), file).toBe(false);
+  });
+});
 
 describe('stagedFiles', () => {
   it('lists added, modified and renamed files as absolute paths, and leaves deleted and unstaged ones out', async () => {
