@@ -1,7 +1,7 @@
 // Times what users wait for: the commit hook (one staged migration after N earlier ones) and
 // `lint --all`, as the CLI runs them (a fresh node process each time, as the hook does); then the
-// three engines on the same 300-migration history, with their ratios to the default.
-// Prints medians; never asserted in tests.
+// three engines on the same 300-migration history, with their ratios to the default; then the whole
+// `git commit` with each hook init sets up (bench/commit.mjs). Prints medians; never asserted in tests.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
