@@ -247,7 +247,7 @@ async function selectStaged(
     let copied = copies.find((c) => c.original === original);
     if (!copied) {
       const copyDir = resolve(dirname(copyPath), relative(dirname(path), original.dir));
-      copied = { original, copy: await buildSet(copyDir, original.framework) };
+      copied = { original, copy: { ...(await buildSet(copyDir, original.framework)), origin: original.dir } };
       copies.push(copied);
     }
     return copied.copy;

@@ -43,6 +43,8 @@ export interface MigrationSet {
   /** Absolute path of the project the framework is resolved from (nearest package.json). */
   projectDir: string;
   migrations: MigrationFile[];
+  /** For the staged copy of a set (src/discover/staged.ts): the folder it copies, which names its caches. */
+  origin?: string;
 }
 
 // ---------------------------------------------------------------- analyse

@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MigrationSet } from '../types.js';
 import { ReplayCache } from './replay-cache.js';
@@ -50,6 +50,22 @@ describe('ReplayCache', () => {
     expect(reopened.statementsOf(0)).toBeDefined();
     expect(reopened.statementsOf(1)).toBeUndefined();
     expect(reopened.statementsOf(2)).toBeUndefined();
+  });
+
+  it('serves a staged copy of the folder (a new folder on each commit) from the folder\'s own recordings', async () => {
+    const set = project();
+    const cache = await ReplayCache.open(set, 'pg-mem');
+    cache.record(0, [{ sql: 'create table users (id int)' }]);
+    cache.record(1, [{ sql: 'create table orders (id int)' }]);
+    await cache.save();
+
+    const copyDir = join(set.projectDir, '.rollsafe-staged-migrations-0a1b2c3d');
+    cpSync(set.dir, copyDir, { recursive: true });
+    const copy: MigrationSet = { ...set, dir: copyDir, migrations: set.migrations.map((m) => ({ id: m.id, path: join(copyDir, basename(m.path)) })) };
+    expect((await ReplayCache.open(copy, 'pg-mem')).statementsOf(1)).toBeUndefined();
+    const staged = await ReplayCache.open({ ...copy, origin: set.dir }, 'pg-mem');
+    expect(staged.statementsOf(0)).toEqual([{ sql: 'create table users (id int)' }]);
+    expect(staged.statementsOf(1)).toEqual([{ sql: 'create table orders (id int)' }]);
   });
 
   it('keeps each engine apart', async () => {

@@ -52,7 +52,8 @@ export class ReplayCache {
   private dirty = false;
 
   private constructor(private readonly set: MigrationSet, engine: EngineName) {
-    const id = createHash('sha256').update(`${set.dir}\0${engine}`).digest('hex').slice(0, 16);
+    // A staged copy (a new random folder on each commit) shares its folder's cache: the hash chain tells their contents apart.
+    const id = createHash('sha256').update(`${set.origin ?? set.dir}\0${engine}`).digest('hex').slice(0, 16);
     this.file = join(cacheDirOf(set.projectDir), `${id}.json`);
     let chain = saltOf(set, engine);
     for (const migration of set.migrations) {
