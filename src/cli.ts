@@ -182,7 +182,10 @@ async function runLint(args: string[], cwd: string): Promise<number> {
   const outputFile = values['output-file'] === undefined ? undefined : resolve(cwd, values['output-file']);
   // Found before the run, not after minutes of checks.
   if (outputFile) await checkWritable(outputFile, values['output-file']!);
-  if (values.staged && !values.all && positionals.length === 0 && values['changed-since'] === undefined && (await nothingStagedToLint(cwd))) return 0;
+  // Only where an empty report is no output at all: a JSON or SARIF reader still gets its empty document.
+  const silentWhenClean = format === 'stylish' && outputFile === undefined;
+  const stagedOnly = values.staged && !values.all && positionals.length === 0 && values['changed-since'] === undefined;
+  if (stagedOnly && silentWhenClean && (await nothingStagedToLint(cwd))) return 0;
 
   const { lint } = await import('./index.js');
   const progress = progressLine(cwd);

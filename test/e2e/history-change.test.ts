@@ -160,3 +160,21 @@ describe('rollsafe lint <folder>', () => {
     expect(result.output.trim()).toMatch(/^rollsafe: docs holds no migrations rollsafe recognises/);
   });
 });
+
+describe('lint --staged with no migration staged', () => {
+  it('ends before loading anything: a broken rollsafe.config.json does not block a README commit, but does block a migration', () => {
+    const repo = historyProject();
+    repo.write('rollsafe.config.json', '{ "engine": ');
+    repo.write('README.md', '# shop api\n');
+    repo.git('add', 'README.md');
+    const fast = repo.rollsafe('lint', '--staged');
+    expect(fast.status, fast.output).toBe(0);
+    expect(fast.output).toBe('');
+    // the same command with a migration staged reads the config, and says it is broken
+    repo.write(invoicesMigration, createInvoicesUnsafe);
+    repo.git('add', invoicesMigration);
+    const full = repo.rollsafe('lint', '--staged');
+    expect(full.status, full.output).toBe(2);
+    expect(full.output).toMatch(/rollsafe\.config\.json/);
+  });
+});
