@@ -14,7 +14,7 @@ const help = `Usage: rollsafe <command> [options]
 Stops unsafe database migrations: each must re-run, roll back and re-apply cleanly.
 
 Commands:
-  lint [paths...]        Check migrations (the paths, --all, --staged or --changed-since)
+  lint [paths...]        Check migrations (files or folders, --all, --staged or --changed-since)
   init                   Install the git commit hook (or, with --ci github, a CI workflow)
   explain <rule>         Show a rule's documentation
   deploy -- <command>    Lint pending migrations, take and verify a backup, then run the migrate command
@@ -54,6 +54,8 @@ Options for deploy, restore, verify-backup, drift:
 
   -h, --help             Show this help
   -v, --version          Show the version
+
+Environment: ROLLSAFE=0 makes lint skip (one line, exit 0), to let one commit through any hook manager.
 
 Exit codes: 0 no errors, 1 errors found (or too many warnings), 2 usage, config or internal error.`;
 
