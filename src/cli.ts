@@ -177,6 +177,8 @@ async function runLint(args: string[], cwd: string): Promise<number> {
   // Found before the run, not after minutes of checks.
   if (outputFile) await checkWritable(outputFile, values['output-file']!);
 
+  // The checks' worker prints what it caught (stacks included) only when debugging.
+  if (values.debug) process.env.ROLLSAFE_DEBUG ??= '1';
   const { lint } = await import('./index.js');
   const progress = progressLine(cwd);
   let outcome;
@@ -432,7 +434,9 @@ try {
   const { name, message, stack } = error instanceof Error ? error : new Error(String(error));
   const debug = argv.includes('--debug');
   const hint = expected.has(name) || debug ? '' : ' (internal error; rerun with --debug for details)';
-  await write(process.stderr, `rollsafe: ${message.split('\n')[0]}${hint}\n`);
+  // Some errors (pg-mem's) open with a blank line or a banner: the first line that says something.
+  const said = message.split('\n').map((line) => line.trim()).find(Boolean) ?? name;
+  await write(process.stderr, `rollsafe: ${said}${hint}\n`);
   if (debug && stack) await write(process.stderr, `${stack}\n`);
   exitCode = 2;
 }

@@ -54,6 +54,15 @@ function problemsOf(model: MigrationModel, result?: ProtocolResult): Located[] {
       ...at(top),
     });
   }
+  if (result?.internalError) {
+    problems.push({
+      ruleId: null,
+      severity: 2,
+      message: `rollsafe could not finish checking this migration on ${result.engine}: ${result.internalError.message}`,
+      help: 'Rerun with --debug for the stack; the other migrations were still checked, each on a fresh engine.',
+      ...at(top),
+    });
+  }
   if (result?.replayError && !result.replayError.unsupported) {
     problems.push({
       ruleId: null,

@@ -231,6 +231,10 @@ export interface ProtocolResult {
   downChanges?: SchemaChange[];
   /** up after down left a different schema than the first up. */
   upAfterDownChanges?: SchemaChange[];
+  /** Queries a step started and did not await (floating-query). */
+  floatingQueries?: FloatingQuery[];
+  /** rollsafe itself failed while checking this migration (a bug or an engine's internal error); the run went on with a fresh engine. */
+  internalError?: { message: string; during?: string };
   /** Connections the migration tried to open itself, which the worker's sandbox refused. */
   sandboxViolations?: SandboxViolation[];
   /** `lint --all`: what rolling the whole history back to the base says of this migration (src/checks/history.ts). */
@@ -241,6 +245,21 @@ export interface ProtocolResult {
   dataLoss?: DataLoss[];
   /** Columns and tables that held rows and that up drops, when no down could be run to check it restores them. */
   destructiveUp?: { object: string; rows: number }[];
+}
+
+/** A query the migration started and did not await: it ran on after the step returned, or failed with nobody to handle it. */
+export interface FloatingQuery {
+  step: ProtocolStepName;
+  /** The statement, in one line, when it reached the engine. */
+  sql?: string;
+  /** Its failure, when it failed. */
+  error?: string;
+  /** Still running when rollsafe stopped waiting for it. */
+  stillRunning?: boolean;
+  /** The migration line that started it, when known. */
+  loc?: SourceLocation;
+  /** It failed only because the engine cannot run it. */
+  unsupported?: boolean;
 }
 
 /** Where a crash leaves a non-transactional up stuck: the last statement that ran, then what the re-run did. */

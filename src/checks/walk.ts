@@ -6,7 +6,8 @@ import { loadAdapter } from '../frameworks/index.js';
 import { importMigration, MigrationLoadError, requireFromProject } from '../load/index.js';
 import type { Engine, EngineName, MigrationFile, MigrationRunner, MigrationSet, ProtocolResult, ProtocolStepName } from '../types.js';
 import type { HistoryVerdict } from './history.js';
-import { runProtocol } from './protocol.js';
+import { catchUnhandledRejections } from './floating.js';
+import { messageOf, runProtocol } from './protocol.js';
 import { ReplayCache } from './replay-cache.js';
 import type { Sandbox } from './sandbox.js';
 
@@ -148,6 +149,17 @@ export async function walkSet(
     tell({ type: 'history', engine, verdicts: Object.fromEntries(run.verdicts) });
   }
 
+  /** After rollsafe's own failure on a migration, nothing the engines hold can be trusted: the next target starts afresh. */
+  async function discardEngines(): Promise<void> {
+    for (const [name, { engine, runner }] of engines) {
+      engines.delete(name);
+      await runner.close().catch(() => undefined);
+      await engine.close().catch(() => undefined);
+    }
+  }
+
+  // A promise the migration let fail is its step's finding (floating-query); none ends the run.
+  const stopCatching = catchUnhandledRejections((reason) => debug('an unhandled rejection outside any step', reason));
   try {
     // Boot the engine and the framework while the main thread is still reading the migrations.
     await stateOf(input.engine);
@@ -168,24 +180,45 @@ export async function walkSet(
         tell({ type: 'result', path, result: withViolations({ engine: input.engine, steps: [], loadError }, target.migration, sandbox) });
         continue;
       }
-      const first = await checkOn(input.engine, target);
-      let result = first.result;
-      if (input.engine === 'pg-mem' && input.fallback && !isClean(result) && !first.engineIndependent) {
-        // pg-mem is an emulation: only real Postgres (PGlite) may fail a migration.
-        await stateOf('pglite');
-        result = (await checkOn('pglite', target, 'pg-mem')).result;
+      let result: ProtocolResult;
+      let engine = input.engine;
+      try {
+        const first = await checkOn(engine, target);
+        result = first.result;
+        if (engine === 'pg-mem' && input.fallback && !isClean(result) && !first.engineIndependent) {
+          // pg-mem is an emulation: only real Postgres (PGlite) may fail a migration.
+          await stateOf((engine = 'pglite'));
+          result = (await checkOn(engine, target, 'pg-mem')).result;
+        }
+      } catch (error) {
+        // rollsafe's own failure (or an engine's, like a catalog query that breaks): this file's problem, not the run's.
+        debug(`checking ${path} on ${engine} failed`, error);
+        result = { engine, steps: [], internalError: { message: messageOf(error) || (error instanceof Error ? error.name : 'unknown error') } };
+        await discardEngines();
       }
       tell({ type: 'result', path, result: withViolations(result, target.migration, sandbox) });
     }
     // A migration that hangs would only hang the history again.
-    if (input.history && input.hangsOnUp.length === 0) await walkHistory(hasDown);
+    if (input.history && input.hangsOnUp.length === 0) {
+      await walkHistory(hasDown).catch(async (error: unknown) => {
+        // The whole-history pass adds verdicts; losing it must not lose the migrations' own.
+        debug('the whole-history pass failed', error);
+        await discardEngines();
+      });
+    }
   } finally {
+    stopCatching();
     for (const { engine, runner, replayCache } of engines.values()) {
       await replayCache.save();
       await runner.close().catch(() => undefined);
       await engine.close().catch(() => undefined);
     }
   }
+}
+
+/** Printed only with --debug (the worker silences the console otherwise). */
+function debug(what: string, error: unknown): void {
+  console.error(`rollsafe: ${what}:`, error instanceof Error ? (error.stack ?? error.message) : error);
 }
 
 /** Clean: every step ran, nothing changed, nothing the engine could not run. */
@@ -199,6 +232,8 @@ export function isClean(result: ProtocolResult): boolean {
     !result.resumeFailure &&
     !result.dataLoss &&
     !result.destructiveUp &&
+    !result.floatingQueries &&
+    !result.internalError &&
     result.steps.every((step) => step.ok)
   );
 }

@@ -3,6 +3,7 @@
 import { captureCallSites, firstParagraph, frameIn, siteIn } from '../../load/index.js';
 import { MigrationRunError, type Direction, type MigrationFile, type MigrationRunner } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
+import { markOrigin, withQuerySite } from '../action.js';
 import { exportedAction } from '../run-errors.js';
 
 // The builder's creation stack: the line of the `knex.schema…` / `knex('t')…` call in the migration.
@@ -68,16 +69,16 @@ export async function createKnexRunner(context: RunnerContext): Promise<Migratio
     runner(builder: object): { run(): Promise<unknown> } {
       const runner = super.runner(builder);
       const run = runner.run.bind(runner);
-      runner.run = async () => {
-        try {
-          return await run();
-        } catch (error) {
-          if (isObject(error) && !(issuedAt in error)) {
-            Object.defineProperty(error, issuedAt, { value: (builder as Record<symbol, unknown>)[issuedAt] });
+      const sites = (builder as Record<symbol, NodeJS.CallSite[] | undefined>)[issuedAt];
+      runner.run = () =>
+        withQuerySite({ sites }, async () => {
+          try {
+            return await run();
+          } catch (error) {
+            if (isObject(error) && !(issuedAt in error)) Object.defineProperty(error, issuedAt, { value: sites });
+            throw markOrigin(error);
           }
-          throw error;
-        }
-      };
+        });
       return runner;
     }
     async _query(connection: unknown, query: { sql: string }): Promise<unknown> {
