@@ -98,7 +98,9 @@ export class FloatingWatch {
     if (active !== this || !origin) return run();
     const startedAfterReturn = origin.action.returned;
     const sites = origin.sites ? undefined : captureCallSites();
-    const pending = run().then(
+    // A turn of the event loop before the engine answers, as a server's round trip takes: pg-mem answers
+    // at once, which lets a query the migration forgot to await finish before anyone could notice.
+    const pending = turn().then(run).then(
       (value) => {
         if (startedAfterReturn || origin.action.returned) this.float(origin, sql, sites);
         return value;
