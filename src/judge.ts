@@ -63,6 +63,15 @@ function problemsOf(model: MigrationModel, result?: ProtocolResult): Located[] {
       ...at(top),
     });
   }
+  if (result?.history?.internalError) {
+    problems.push({
+      ruleId: null,
+      severity: 1,
+      message: `The whole-history round trip (--all) stopped at this migration, twice on a fresh ${result.history.engine}: ${result.history.internalError}`,
+      help: 'Rerun with --debug for the stack; this migration\'s own checks above still hold.',
+      ...at(top),
+    });
+  }
   if (result?.replayError && !result.replayError.unsupported) {
     problems.push({
       ruleId: null,

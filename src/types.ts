@@ -209,6 +209,8 @@ export interface HistoryVerdict {
   residue?: SchemaChange[];
   /** Its down failed on the way back to the base, after the later migrations' downs. */
   downError?: StepOutcome['error'];
+  /** rollsafe itself (or the engine, internally) failed at this migration in the pass, twice, each time on a fresh engine. */
+  internalError?: string;
 }
 
 /** The dynamic protocol's verdicts for one migration on one engine. */

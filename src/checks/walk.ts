@@ -120,7 +120,7 @@ export async function walkSet(
   }
 
   /** The whole history on the engine, confirmed on PGlite when pg-mem finds anything or cannot run it. */
-  async function walkHistory(hasDown: Record<string, boolean> | undefined): Promise<void> {
+  async function walkHistory(hasDown: Record<string, boolean> | undefined, reached: (path: string) => void): Promise<void> {
     const { runHistory } = await import('./history.js');
     const hasDownOf = (m: MigrationFile) => hasDown?.[m.path] ?? input.targets.find((t) => t.migration.path === m.path)?.hasDown ?? false;
     const on = async (name: EngineName) => {
@@ -134,6 +134,7 @@ export async function walkSet(
         replayCache: state.replayCache,
         hasDown: hasDownOf,
         onProgress: (migration, direction) => {
+          reached(migration.path);
           if (sandbox) sandbox.during = direction;
           tell({ type: 'history-step', path: migration.path, direction });
         },
@@ -180,30 +181,42 @@ export async function walkSet(
         tell({ type: 'result', path, result: withViolations({ engine: input.engine, steps: [], loadError }, target.migration, sandbox) });
         continue;
       }
-      let result: ProtocolResult;
-      let engine = input.engine;
-      try {
-        const first = await checkOn(engine, target);
-        result = first.result;
-        if (engine === 'pg-mem' && input.fallback && !isClean(result) && !first.engineIndependent) {
-          // pg-mem is an emulation: only real Postgres (PGlite) may fail a migration.
-          await stateOf((engine = 'pglite'));
-          result = (await checkOn(engine, target, 'pg-mem')).result;
+      const check = async (): Promise<ProtocolResult> => {
+        let engine = input.engine;
+        try {
+          const first = await checkOn(engine, target);
+          if (engine === 'pg-mem' && input.fallback && !isClean(first.result) && !first.engineIndependent) {
+            // pg-mem is an emulation: only real Postgres (PGlite) may fail a migration.
+            await stateOf((engine = 'pglite'));
+            return (await checkOn(engine, target, 'pg-mem')).result;
+          }
+          return first.result;
+        } catch (error) {
+          // rollsafe's own failure, or the engine's (a catalog query that breaks after an extension was dropped and
+          // re-created in one session): this file's problem, never the run's; what follows gets fresh engines.
+          debug(`checking ${path} on ${engine} failed`, error);
+          await discardEngines();
+          return { engine, steps: [], internalError: { message: internalMessage(error) } };
         }
-      } catch (error) {
-        // rollsafe's own failure (or an engine's, like a catalog query that breaks): this file's problem, not the run's.
-        debug(`checking ${path} on ${engine} failed`, error);
-        result = { engine, steps: [], internalError: { message: messageOf(error) || (error instanceof Error ? error.name : 'unknown error') } };
-        await discardEngines();
-      }
+      };
+      let result = await check();
+      // Once more from scratch: most such failures come from what the engine's session kept.
+      if (result.internalError) result = await check();
       tell({ type: 'result', path, result: withViolations(result, target.migration, sandbox) });
     }
     // A migration that hangs would only hang the history again.
     if (input.history && input.hangsOnUp.length === 0) {
-      await walkHistory(hasDown).catch(async (error: unknown) => {
-        // The whole-history pass adds verdicts; losing it must not lose the migrations' own.
-        debug('the whole-history pass failed', error);
+      let at: string | undefined;
+      const pass = () => walkHistory(hasDown, (path) => (at = path));
+      await pass().catch(async (first: unknown) => {
+        debug('the whole-history pass failed; once more on a fresh engine', first);
         await discardEngines();
+        await pass().catch(async (error: unknown) => {
+          // The pass adds verdicts; losing it must not lose the migrations' own, and the file it broke at is told.
+          debug('the whole-history pass failed again', error);
+          await discardEngines();
+          if (at) tell({ type: 'history', engine: input.engine, verdicts: { [at]: { internalError: internalMessage(error) } } });
+        });
       });
     }
   } finally {
@@ -216,9 +229,14 @@ export async function walkSet(
   }
 }
 
+/** One line for a finding, even from an error whose message is empty or opens with a blank line. */
+function internalMessage(error: unknown): string {
+  return messageOf(error) || (error instanceof Error ? `${error.name} (no message)` : 'unknown error');
+}
+
 /** Printed only with --debug (the worker silences the console otherwise). */
 function debug(what: string, error: unknown): void {
-  console.error(`rollsafe: ${what}:`, error instanceof Error ? (error.stack ?? error.message) : error);
+  if (process.env.ROLLSAFE_DEBUG) console.error(`rollsafe: ${what}:`, error instanceof Error ? (error.stack ?? error.message) : error);
 }
 
 /** Clean: every step ran, nothing changed, nothing the engine could not run. */

@@ -1,0 +1,109 @@
+// One bad migration is a finding on that migration: what it leaves floating, and rollsafe's own
+// failures on it, never end the run for the others.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
+import type { Engine, EngineName, MigrationSet, ProtocolResult } from '../types.js';
+import { checkMigrations } from './index.js';
+import { walkSet, type WalkEvent } from './walk.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Whose checks run now, and which one the sabotaged engine fails on (see the mock below). */
+const sabotage: { current?: string; poisoned?: string } = {};
+
+vi.mock('../engines/index.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../engines/index.js')>();
+  return {
+    ...original,
+    async createEngine(name: EngineName, options: Parameters<typeof original.createEngine>[1]): Promise<Engine> {
+      const engine = await original.createEngine(name, options);
+      const snapshot = engine.snapshot.bind(engine);
+      // An engine whose catalog read breaks, with an error that says nothing, for one migration only.
+      engine.snapshot = () => (sabotage.current && sabotage.current === sabotage.poisoned ? Promise.reject(new Error('\n')) : snapshot());
+      return engine;
+    },
+  };
+});
+
+function knexSet(files: Record<string, string>): MigrationSet {
+  const dir = mkdtempSync(join(tmpdir(), 'rollsafe-robust-'));
+  for (const [name, source] of Object.entries(files)) writeFileSync(join(dir, name), source);
+  return {
+    dir,
+    framework: 'knex',
+    projectDir: repoRoot,
+    migrations: Object.keys(files).map((name) => ({ id: name.replace(/\.[jt]s$/, ''), path: join(dir, name) })),
+  };
+}
+
+const table = (name: string, extra = '') => `exports.up = async (knex) => {
+  await knex.raw('create table if not exists ${name} (id serial primary key)');${extra}
+};
+exports.down = async (knex) => {
+  await knex.raw('drop table if exists ${name}');
+};
+`;
+
+const everyTarget = (set: MigrationSet) => set.migrations.map((migration) => ({ migration, hasDown: true }));
+
+describe('one bad migration', () => {
+  it('a query left floating that fails is that migration\'s finding; the migrations around it are reported as usual', async () => {
+    const set = knexSet({
+      '001_customers.js': table('customers'),
+      '002_orders.js': table('orders', `\n  knex.raw('create index orders_customer_idx on no_such_table (id)').then(() => undefined);`),
+      '003_invoices.js': table('invoices'),
+    });
+    const results = await checkMigrations(set, everyTarget(set), { engine: 'pg-mem', fallback: true, timeoutMs: 30_000 });
+    const [customers, orders, invoices] = set.migrations.map((m) => results.get(m.path));
+    expect(customers?.steps.every((step) => step.ok)).toBe(true);
+    expect(invoices?.steps.every((step) => step.ok)).toBe(true);
+    expect(orders?.engine).toBe('pglite');
+    const floating = orders?.floatingQueries ?? [];
+    expect(floating.length).toBeGreaterThan(0);
+    expect(floating[0]).toMatchObject({ step: 'up', error: expect.stringMatching(/no_such_table/), loc: { file: set.migrations[1].path, line: 3 } });
+  }, 120_000);
+
+  it('an engine that breaks on its own catalogs (pg_trgm dropped and re-created in one session) does not end --all', async () => {
+    const set = knexSet({
+      '001_trgm.js': `exports.up = (knex) => knex.raw('create extension if not exists pg_trgm');
+exports.down = (knex) => knex.raw('drop extension if exists pg_trgm');
+`,
+      '002_docs.js': `exports.up = async (knex) => {
+  await knex.raw('create table if not exists docs (id serial primary key, title text)');
+  await knex.raw('create index if not exists docs_title_trgm on docs using gist (title gist_trgm_ops)');
+};
+exports.down = (knex) => knex.raw('drop table if exists docs');
+`,
+      '003_posts.js': table('posts'),
+    });
+    const results = await checkMigrations(set, everyTarget(set), { engine: 'pglite', fallback: false, timeoutMs: 60_000, history: true });
+    expect([...results.keys()].sort()).toEqual(set.migrations.map((m) => m.path).sort());
+    for (const result of results.values()) {
+      expect(result.internalError).toBeUndefined();
+      expect(result.steps.every((step) => step.ok)).toBe(true);
+      expect(result.history?.internalError).toBeUndefined();
+    }
+  }, 180_000);
+
+  it('rollsafe\'s own failure on one migration is reported on it, even with an empty message, and the next one runs on a fresh engine', async () => {
+    const set = knexSet({ '001_customers.js': table('customers'), '002_orders.js': table('orders'), '003_invoices.js': table('invoices') });
+    sabotage.poisoned = set.migrations[1].path;
+    const results = new Map<string, ProtocolResult>();
+    const tell = (event: WalkEvent) => {
+      if (event.type === 'start') sabotage.current = event.path;
+      if (event.type === 'result') results.set(event.path, event.result);
+    };
+    try {
+      await walkSet({ set, targets: everyTarget(set), engine: 'pg-mem', fallback: true, hangsOnUp: [] }, tell);
+    } finally {
+      sabotage.poisoned = undefined;
+    }
+    const [customers, orders, invoices] = set.migrations.map((m) => results.get(m.path));
+    expect(orders?.internalError?.message).toMatch(/^Error \(no message\)$/);
+    expect(customers?.steps.map((step) => step.ok)).toEqual([true, true, true, true, true]);
+    expect(invoices?.steps.map((step) => step.ok)).toEqual([true, true, true, true, true]);
+  }, 120_000);
+});
