@@ -6,6 +6,7 @@ import { buildSet, discoverSets, setForLooseFile } from './discover/index.js';
 import { isIgnored } from './discover/ignore.js';
 import { loadAdapter } from './frameworks/index.js';
 import { judge } from './judge.js';
+import type { Progress } from './report/progress.js';
 import type { Rule } from './rule.js';
 import type { EngineName, FileResult, FrameworkName, MigrationFile, MigrationModel, MigrationSet, ProtocolResult } from './types.js';
 
@@ -14,6 +15,7 @@ const defaultMemoryMb = 2048;
 
 export type * from './types.js';
 export type { Rule } from './rule.js';
+export type { Progress } from './report/progress.js';
 
 export interface LintOptions {
   cwd: string;
@@ -31,7 +33,10 @@ export interface LintOptions {
   databaseUrl?: string;
   framework?: FrameworkName;
   configPath?: string;
-  onProgress?(done: number, total: number, current: string): void;
+  /** Where the run is: told as each migration moves from step to step. */
+  onProgress?(progress: Progress): void;
+  /** Each migration's judged results as soon as its checks end (the whole-history verdicts of --all come only with the outcome). */
+  onResult?(results: FileResult[]): void;
 }
 
 export interface LintOutcome {
@@ -240,7 +245,16 @@ async function analyseRunJudge(targets: Target[], options: LintOptions, config: 
           databaseUrl: options.databaseUrl,
           // Only a whole run rolls the history back to the base: the hook path stays as fast as it is.
           history: options.all,
-          onProgress: options.onProgress && ((_, __, current) => options.onProgress!(++done, total, current)),
+          onProgress: options.onProgress && ((_, __, current) => options.onProgress!({ done: ++done, total, set: set.dir, file: current })),
+          onActivity: options.onProgress && ((file, step) => options.onProgress!({ done, total, set: set.dir, file, step })),
+          onResult:
+            options.onResult &&
+            ((path, verdict) => {
+              void modelOf.get(path)?.then(
+                (model) => options.onResult!(judge({ model, result: verdict, rules: allRules, severities: config.rules })),
+                () => undefined,
+              );
+            }),
         },
       );
       for (const [path, verdict] of verdicts) results.set(path, verdict);
