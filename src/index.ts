@@ -202,13 +202,22 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
     }
     // Ignored migrations are still replayed as history; they are only never reported on.
     const reported = targets.filter((t) => !isIgnored(t.migration.path, options.cwd, config.ignore));
-    const results = await analyseRunJudge(reported, options, config, allRules);
+    // Checked alongside the run, not before it (a python start costs the hook time); a missing piece ends the run at once.
+    const setup = checkSetup(reported, options.engine ?? config.engine);
+    setup.catch(() => undefined);
+    const [, results] = await Promise.all([setup, analyseRunJudge(reported, options, config, allRules)]);
     for (const path of unknown) results.push(notAMigration(path));
     if (staged) mapBackToOriginals(results, staged.copies);
     return { results: results.sort((a, b) => a.filePath.localeCompare(b.filePath)), rules: allRules };
   } finally {
     await staged?.cleanup();
   }
+}
+
+/** What the run needs installed, checked once up front: a missing piece is one line with its fix, not a failure per file. */
+async function checkSetup(targets: Target[], engine: EngineName | undefined): Promise<void> {
+  for (const set of new Set(targets.map((t) => t.set))) await (await loadAdapter(set.framework)).checkSetup?.(set);
+  if (engine === 'postgres' && targets.length > 0) await (await import('./engines/postgres.js')).checkPgInstalled();
 }
 
 async function analyseRunJudge(targets: Target[], options: LintOptions, config: RollsafeConfig, allRules: Rule[]): Promise<FileResult[]> {

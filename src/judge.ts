@@ -76,12 +76,20 @@ function problemsOf(model: MigrationModel, result?: ProtocolResult): Located[] {
     problems.push({
       ruleId: null,
       severity: 1,
-      message: `Not run: the earlier migration ${result.replayError.migration} fails on ${result.engine}: ${result.replayError.message}`,
+      message: `Not run: ${whyNotRun(result.replayError, result.engine)}`,
       help: 'Lint that migration too; this one is checked once the ones before it run.',
       ...at(top),
     });
   }
   return problems;
+}
+
+/** What really stopped the earlier migration: a load error is no engine's doing, a timeout no statement's. */
+function whyNotRun(replayError: NonNullable<ProtocolResult['replayError']>, engine: string): string {
+  const { migration, message } = replayError;
+  if (replayError.cause === 'load') return `the earlier migration ${migration} cannot be loaded: ${message.replace(/^the migration /, '')}`;
+  if (replayError.cause === 'stopped') return `the earlier migration ${migration} was stopped: ${message}`;
+  return `a statement of the earlier migration ${migration} fails on ${engine}: ${message}`;
 }
 
 /** A directive needs a reason and known rule names; one that lacks either silences nothing and is reported. */

@@ -219,7 +219,13 @@ export interface ProtocolResult {
   /** The engine that was tried first and overturned, when a finding was re-checked. */
   checkedFirstOn?: EngineName;
   /** An earlier migration of the set did not replay: nothing below was run. */
-  replayError?: { migration: string; message: string; unsupported?: boolean };
+  replayError?: {
+    migration: string;
+    message: string;
+    unsupported?: boolean;
+    /** What stopped it: it cannot be loaded, a statement of it fails on the engine, or it was stopped (timeout, memory cap). */
+    cause?: 'load' | 'statement' | 'stopped';
+  };
   /** The migration could not be loaded (syntax error, throws on import, missing module). */
   loadError?: { message: string; loc?: SourceLocation };
   /** It did not finish within the per-migration timeout. */

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -362,4 +362,41 @@ describe('rollsafe lint: a long run says where it is, and --output-file survives
     expect(results.map((result) => result.filePath)).toEqual([join(project, 'migrations', '20240301120000_create_orders.js')]);
     expect(results[0].messages.map((message) => message.ruleId)).toContain('require-guard');
   }, 120_000);
+});
+
+describe.concurrent('setup problems: one line with the fix, exit 2, never an internal error', () => {
+  function alembicProject(): string {
+    const project = mkdtempSync(join(tmpdir(), 'rollsafe-cli-alembic-'));
+    cpSync(join(repo, 'test', 'fixtures', 'alembic', 'clean'), project, { recursive: true });
+    return project;
+  }
+
+  function rollsafeWith(env: Record<string, string>, args: string[], cwd: string): Promise<Run> {
+    const child = spawn(process.execPath, ['--import', tsx, cliPath, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', CI: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+  }
+
+  it('a Python without Alembic', async () => {
+    const project = alembicProject();
+    // A python whose import of alembic fails, as a fresh virtualenv's does.
+    const python = join(project, 'python-without-alembic');
+    writeFileSync(python, "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'alembic'\" >&2\nexit 1\n", { mode: 0o755 });
+    await expectOneLineError(
+      rollsafeWith({ ROLLSAFE_PYTHON: python }, ['lint', '--all'], project),
+      `${python} (ROLLSAFE_PYTHON) has no alembic: pip install alembic sqlalchemy in the project's environment, or set ROLLSAFE_PYTHON to the python that has them`,
+    );
+  });
+
+  it('no Python at all', async () => {
+    const project = alembicProject();
+    const python = join(project, 'no-such-python');
+    await expectOneLineError(
+      rollsafeWith({ ROLLSAFE_PYTHON: python }, ['lint', '--all'], project),
+      `cannot run ${python} (ROLLSAFE_PYTHON) for the Alembic migrations: install Python 3, or set ROLLSAFE_PYTHON to the project's python`,
+    );
+  });
 });

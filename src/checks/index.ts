@@ -230,7 +230,7 @@ function recordTimeout(
   const base = { engine: position.engine, ...(position.checkedFirstOn ? { checkedFirstOn: position.checkedFirstOn } : {}), steps: [] };
   if (position.replaying) {
     const message = `its up did not finish within ${ms} ms`;
-    record(position.path, { ...base, replayError: { migration: position.replaying, message } });
+    record(position.path, { ...base, replayError: { migration: position.replaying, message, cause: 'stopped' } });
     return { hangsOnUp: position.replayingPath };
   }
   // No step yet means it hung while loading, which replaying it would do again.
@@ -248,7 +248,7 @@ function recordOutOfMemory(
 ): Hang {
   const base = { engine: position.engine, ...(position.checkedFirstOn ? { checkedFirstOn: position.checkedFirstOn } : {}), steps: [] };
   if (position.replaying) {
-    record(position.path, { ...base, replayError: { migration: position.replaying, message: `its up used more than ${mb} MB of memory` } });
+    record(position.path, { ...base, replayError: { migration: position.replaying, message: `its up used more than ${mb} MB of memory`, cause: 'stopped' } });
     return { hangsOnUp: position.replayingPath };
   }
   const step = position.step ?? 'up';

@@ -103,7 +103,8 @@ async function runSteps(input: ProtocolInput, seen: Seen, watch: FloatingWatch):
         cache?.record(position, engine.statementLog);
       } catch (error) {
         replayFailedToLoad = error instanceof MigrationLoadError;
-        return { migration: basename(earlier.path), message: messageOf(error), unsupported: (await isUnsupported(engine, error)) || undefined };
+        const cause = replayFailedToLoad ? 'load' : 'statement';
+        return { migration: basename(earlier.path), message: messageOf(error), cause, unsupported: (await isUnsupported(engine, error)) || undefined };
       } finally {
         engine.statementLog = undefined;
       }

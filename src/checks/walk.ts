@@ -92,7 +92,7 @@ export async function walkSet(
     if (checkedFirstOn) tell({ type: 'start', path, engine: name, checkedFirstOn });
     const hung = earlierHanging(set, target.migration, input.hangsOnUp);
     if (hung) {
-      const result = { engine: name, steps: [], replayError: { migration: hung.id, message: 'its up was stopped (it ran past the timeout or the memory cap)' } };
+      const result = { engine: name, steps: [], replayError: { migration: hung.id, message: 'its up was stopped (it ran past the timeout or the memory cap)', cause: 'stopped' as const } };
       return { result, engineIndependent: true };
     }
     // A real server copies the earlier migrations from a kept template rather than replaying them.
