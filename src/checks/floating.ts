@@ -48,7 +48,7 @@ export class FloatingWatch {
    * Waits for what the step left running (bounded), and for the rejections nobody handled to surface,
    * then returns what floated. Cheap when nothing did: a few turns of the event loop.
    */
-  async settle(now: () => number = Date.now): Promise<Found[]> {
+  async settle({ stepFailed = false, now = Date.now }: { stepFailed?: boolean; now?: () => number } = {}): Promise<Found[]> {
     const deadline = now() + settleLimitMs;
     try {
       for (;;) {
@@ -59,6 +59,8 @@ export class FloatingWatch {
         await Promise.race([Promise.allSettled([...this.inFlight.keys()]), sleep(Math.max(0, deadline - now()))]);
       }
       for (const { origin, sql, sites } of this.inFlight.values()) this.float(origin, sql, sites, { stillRunning: true });
+      // A step that failed leaves its sibling queries running (a Promise.all half-rejected): only what nobody handled is news.
+      if (stepFailed) this.found = [];
       for (const reason of this.rejections) await this.placeRejection(reason);
       return this.found.filter(uniqueBy((f) => `${f.loc?.line}:${f.sql}:${f.error}`));
     } finally {

@@ -123,7 +123,7 @@ async function runSteps(input: ProtocolInput, seen: Seen, watch: FloatingWatch):
       outcome = { step: name, ok: false, error: await errorOf(engine, error) };
     }
     // What the step left running finishes (or fails) before the schema is read.
-    const floating = await watch.settle();
+    const floating = await watch.settle({ stepFailed: !outcome.ok });
     if (floating.length > 0) result.floatingQueries = [...(result.floatingQueries ?? []), ...floating.map((f) => ({ step: name, ...f }))];
     result.steps.push(outcome);
     return outcome;
