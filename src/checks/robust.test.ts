@@ -67,25 +67,26 @@ describe('one bad migration', () => {
   }, 120_000);
 
   it('pg_trgm with gist_trgm_ops indexes, a rolled-back re-run and a reset ("cache lookup failed for function" on PGlite and Postgres) end neither --all nor any check', async () => {
+    // As atproto's first bsky migration: the re-run of up fails after `create extension if not exists`, its
+    // transaction rolls back, and the engine is reset before down is judged.
     const set = knexSet({
-      '001_trgm.js': `exports.up = (knex) => knex.raw('create extension if not exists pg_trgm');
-exports.down = (knex) => knex.raw('drop extension if exists pg_trgm');
-`,
-      '002_docs.js': `exports.up = async (knex) => {
-  await knex.raw('create table if not exists docs (id serial primary key, title text)');
-  await knex.raw('create index if not exists docs_title_trgm on docs using gist (title gist_trgm_ops)');
+      '001_docs.js': `exports.up = async (knex) => {
+  await knex.raw('create extension if not exists pg_trgm');
+  await knex.raw('create table docs (id serial primary key, title text)');
+  await knex.raw('create index docs_title_trgm on docs using gist (title gist_trgm_ops)');
 };
 exports.down = (knex) => knex.raw('drop table if exists docs');
 `,
-      '003_posts.js': table('posts'),
+      '002_posts.js': table('posts'),
     });
     const results = await checkMigrations(set, everyTarget(set), { engine: 'pglite', fallback: false, timeoutMs: 60_000, history: true });
-    expect([...results.keys()].sort()).toEqual(set.migrations.map((m) => m.path).sort());
-    for (const result of results.values()) {
-      expect(result.internalError).toBeUndefined();
-      expect(result.steps.every((step) => step.ok)).toBe(true);
-      expect(result.history?.internalError).toBeUndefined();
-    }
+    const [docs, posts] = set.migrations.map((m) => results.get(m.path));
+    expect(docs?.internalError).toBeUndefined();
+    expect(docs?.steps.find((step) => step.step === 'up-again')?.error?.message).toMatch(/already exists/);
+    expect(docs?.steps.find((step) => step.step === 'down')?.ok).toBe(true);
+    expect(posts?.internalError).toBeUndefined();
+    expect(posts?.steps.every((step) => step.ok)).toBe(true);
+    expect(posts?.history?.internalError).toBeUndefined();
   }, 180_000);
 
   it('rollsafe\'s own failure on one migration is reported on it, even with an empty message, and the next one runs on a fresh engine', async () => {
