@@ -78,6 +78,20 @@ export function down(knex: Knex) {
       },
     },
     {
+      name: 'raws embedded in other queries (defaults, selects, where, from, bindings) are sent with them',
+      framework: 'knex',
+      files: {
+        '20240101120000_accounts.ts': knexAccounts(`  await knex.schema.createTableIfNotExists('accounts', (table) => {
+    table.increments('id');
+    table.timestamp('created_at').defaultTo(knex.raw('now()'));
+  });
+  await knex('accounts').insert({ created_at: knex.raw('?', [knex.raw('now()')]) });
+  await knex.select(knex.raw('count(*) as n')).fromRaw(knex.raw('accounts a')).whereRaw(knex.raw('a.id > ?', [0]));
+  const sql = knex.raw('select 1').toString();
+  await knex.raw(sql);`),
+      },
+    },
+    {
       name: 'awaits every queryRunner.query',
       framework: 'typeorm',
       files: { '1700000000000-CreateThings.ts': typeormThings('await queryRunner.query(`CREATE INDEX IF NOT EXISTS "things_id_idx" ON "things" ("id")`);') },
@@ -117,6 +131,17 @@ export function down(knex: Knex) {
         '2024_01_02_120000_item_ids.ts': kyselyView(`db.schema.dropView('item_ids').ifExists().execute();`),
       },
       errors: [{ messageId: 'after', message: /drop view if exists "item_ids"/, line: 8 }],
+    },
+    {
+      name: 'knex.raw(…) built and never run (no await, no .then)',
+      framework: 'knex',
+      files: {
+        '20240101120000_accounts.ts': knexAccounts(`  await knex.schema.createTableIfNotExists('accounts', (table) => {
+    table.increments('id');
+  });
+  knex.raw('alter table accounts drop constraint if exists accounts_id_unique');`),
+      },
+      errors: [{ messageId: 'neverRun', message: /knex\.raw/, line: 7 }],
     },
     {
       name: 'a query not awaited that fails, with nothing to handle it',

@@ -264,6 +264,8 @@ export interface FloatingQuery {
   error?: string;
   /** Still running when rollsafe stopped waiting for it. */
   stillRunning?: boolean;
+  /** Built but never sent at all (no await, return or .then): it did nothing. */
+  neverRun?: boolean;
   /** The migration line that started it, when known. */
   loc?: SourceLocation;
   /** It failed only because the engine cannot run it. */

@@ -1,7 +1,7 @@
 // Queries a migration starts and never awaits: one still running when its up or down has returned,
 // or one that fails with nobody to handle it. In production the first runs outside the migration's
 // transaction or never, the second crashes the migrate command; here both are charged to the step.
-import { currentQueryOrigin, originOfError, type QueryOrigin } from '../frameworks/action.js';
+import { currentQueryOrigin, observeActions, originOfError, type ActionRun, type QueryOrigin } from '../frameworks/action.js';
 import { captureCallSites, frameIn, siteIn } from '../load/index.js';
 import type { Engine, FloatingQuery, SourceLocation } from '../types.js';
 
@@ -17,6 +17,8 @@ export class FloatingWatch {
   private readonly inFlight = new Map<Promise<unknown>, { origin: QueryOrigin; sql: string; sites?: NodeJS.CallSite[] }>();
   private found: Found[] = [];
   private rejections: unknown[] = [];
+  /** The migration calls of the step: what they built and never sent is reported too. */
+  private actions: ActionRun[] = [];
   private readonly restore: () => void;
   /** The migration being checked: its lines are what a floating query is placed on. */
   private files: string[] = [];
@@ -41,6 +43,8 @@ export class FloatingWatch {
     this.files = files;
     this.found = [];
     this.rejections = [];
+    this.actions = [];
+    observeActions((run) => this.actions.push(run));
     active = this;
   }
 
@@ -59,12 +63,22 @@ export class FloatingWatch {
         await Promise.race([Promise.allSettled([...this.inFlight.keys()]), sleep(Math.max(0, deadline - now()))]);
       }
       for (const { origin, sql, sites } of this.inFlight.values()) this.float(origin, sql, sites, { stillRunning: true });
+      if (!stepFailed) {
+        for (const action of this.actions) {
+          for (const built of action.unsent) {
+            const loc = this.files.map((file) => siteIn(built.sites, file)).find(Boolean);
+            // Only what the migration's own lines built: a helper module's builders are its own business.
+            if (loc) this.found.push({ sql: `${built.what}(…)`, loc, neverRun: true });
+          }
+        }
+      }
       // A step that failed leaves its sibling queries running (a Promise.all half-rejected): only what nobody handled is news.
       if (stepFailed) this.found = [];
       for (const reason of this.rejections) await this.placeRejection(reason);
       return this.found.filter(uniqueBy((f) => `${f.loc?.line}:${f.sql}:${f.error}`));
     } finally {
       this.inFlight.clear();
+      observeActions(undefined);
       if (active === this) active = undefined;
     }
   }

@@ -7,6 +7,30 @@ import type { SourceLocation } from '../types.js';
 export interface ActionRun {
   /** The function's promise has settled: a query of its own that starts or settles after this floats. */
   returned: boolean;
+  /** Queries it built that were never compiled, run or embedded in another (a `knex.raw(…)` statement with no await). */
+  unsent: Set<BuiltQuery>;
+}
+
+/** A query object the migration built: where, and what kind (`knex.raw`, `knex.schema`). */
+export interface BuiltQuery {
+  what: string;
+  sites: NodeJS.CallSite[];
+}
+
+/** Told of each migration call as it starts (the watch of a protocol step listens). */
+let observer: ((run: ActionRun) => void) | undefined;
+
+export function observeActions(listener: ((run: ActionRun) => void) | undefined): void {
+  observer = listener;
+}
+
+/** A query object built by the current migration call; returns the function that marks it sent. */
+export function builtQuery(what: string, sites: NodeJS.CallSite[]): () => void {
+  const action = storage.getStore()?.action;
+  if (!action || action.returned) return () => undefined;
+  const built: BuiltQuery = { what, sites };
+  action.unsent.add(built);
+  return () => action.unsent.delete(built);
 }
 
 /** Where a query comes from: the migration call it belongs to, and the migration line that started it. */
@@ -21,7 +45,8 @@ const originOf = Symbol('rollsafe.queryOrigin');
 
 /** Runs the migration's function (a thenable result is awaited once, as the framework would). */
 export function runAction<T>(call: () => T): Promise<Awaited<T>> {
-  const action: ActionRun = { returned: false };
+  const action: ActionRun = { returned: false, unsent: new Set() };
+  observer?.(action);
   return storage.run({ action }, async (): Promise<Awaited<T>> => {
     try {
       return await call();

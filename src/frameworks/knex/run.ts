@@ -3,7 +3,7 @@
 import { captureCallSites, firstParagraph, frameIn, siteIn } from '../../load/index.js';
 import { MigrationRunError, type Direction, type MigrationFile, type MigrationRunner } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
-import { markOrigin, withQuerySite } from '../action.js';
+import { builtQuery, markOrigin, withQuerySite } from '../action.js';
 import { exportedAction } from '../run-errors.js';
 
 // The builder's creation stack: the line of the `knex.schema…` / `knex('t')…` call in the migration.
@@ -61,10 +61,10 @@ export async function createKnexRunner(context: RunnerContext): Promise<Migratio
       return tagged(super.queryBuilder());
     }
     schemaBuilder(): object {
-      return tagged(super.schemaBuilder());
+      return watchedUntilSent(tagged(super.schemaBuilder()), 'knex.schema');
     }
     raw(...args: unknown[]): object {
-      return tagged(super.raw(...args));
+      return watchedUntilSent(tagged(super.raw(...args)), 'knex.raw');
     }
     runner(builder: object): { run(): Promise<unknown> } {
       const runner = super.runner(builder);
@@ -112,6 +112,25 @@ export async function createKnexRunner(context: RunnerContext): Promise<Migratio
       await knex.destroy();
     },
   };
+}
+
+/**
+ * A raw or schema builder the migration makes is sent when compiled: run, awaited, or embedded in another
+ * query (knex compiles an embedded raw with its toSQL). One never compiled by the time up returns did nothing.
+ */
+function watchedUntilSent<T extends object>(builder: T, what: string): T {
+  const sent = builtQuery(what, (builder as Record<symbol, NodeJS.CallSite[]>)[issuedAt] ?? []);
+  const compile = (builder as { toSQL?: (...args: unknown[]) => unknown }).toSQL;
+  if (typeof compile !== 'function') return builder;
+  Object.defineProperty(builder, 'toSQL', {
+    value(this: unknown, ...args: unknown[]) {
+      sent();
+      return compile.apply(this, args);
+    },
+    configurable: true,
+    writable: true,
+  });
+  return builder;
 }
 
 function tagged<T extends object>(builder: T): T {
