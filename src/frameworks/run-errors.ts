@@ -2,15 +2,13 @@
 // on the statement's line when the runner traced it, else on the migration's own stack frame.
 import { firstParagraph, frameIn } from '../load/index.js';
 import { MigrationRunError, type Direction, type SourceLocation } from '../types.js';
-import { runAction } from './action.js';
 import type { RunnerContext } from './adapter.js';
 
 /** The function a migration module exports for `direction`; a clear error when it has none. */
 export function exportedAction(loaded: Record<string, unknown>, direction: Direction): (...args: unknown[]) => unknown {
   const action = loaded[direction];
   if (typeof action !== 'function') throw new MigrationRunError(`the migration exports no ${direction} function`);
-  // Run as the migration's own call: a query it starts and never awaits is then still known as its own.
-  return (...args: unknown[]) => runAction(() => (action as (...a: unknown[]) => unknown)(...args));
+  return action as (...args: unknown[]) => unknown;
 }
 
 /** A failure as a MigrationRunError: the engine says whether it is its own limit. */

@@ -3,7 +3,7 @@
 import { captureCallSites, firstParagraph, frameIn, siteIn } from '../../load/index.js';
 import { MigrationRunError, type Direction, type MigrationFile, type MigrationRunner } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
-import { builtQuery, markOrigin, withQuerySite } from '../action.js';
+import { builtQuery, markOrigin, runAction, withQuerySite } from '../action.js';
 import { exportedAction } from '../run-errors.js';
 
 // The builder's creation stack: the line of the `knex.schema…` / `knex('t')…` call in the migration.
@@ -102,8 +102,9 @@ export async function createKnexRunner(context: RunnerContext): Promise<Migratio
       const action = exportedAction(loaded, direction);
       const config = loaded.config as { transaction?: boolean } | undefined;
       try {
-        if (config?.transaction === false) await action(knex);
-        else await knex.transaction(async (trx) => action(trx));
+        // Each call as the migration's own: a query it starts and never awaits is still known as its own.
+        if (config?.transaction === false) await runAction(() => action(knex));
+        else await knex.transaction(async (trx) => runAction(() => action(trx)));
       } catch (error) {
         throw await runError(error, migration.path, context);
       }

@@ -11,7 +11,7 @@ import {
   type SourceLocation,
 } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
-import { markOrigin, withQuerySite } from '../action.js';
+import { markOrigin, runAction, withQuerySite } from '../action.js';
 import { exportedAction } from '../run-errors.js';
 
 // The statement the engine refused: its SQL and the queryId kysely compiled it under.
@@ -108,8 +108,9 @@ export async function createKyselyRunner(context: RunnerContext): Promise<Migrat
       plugin.file = migration.path;
       try {
         await db.connection().execute(async (connection) => {
-          if (!transactional) return (action as Action)(connection);
-          return connection.transaction().execute(async (trx) => (action as Action)(trx));
+          // Each call as the migration's own: a query it starts and never awaits is still known as its own.
+          if (!transactional) return runAction(() => (action as Action)(connection));
+          return connection.transaction().execute(async (trx) => runAction(() => (action as Action)(trx)));
         });
       } catch (error) {
         throw await runError(error, migration.path, plugin, context);
