@@ -1,5 +1,6 @@
 import type { Rule } from '../src/rule.js';
 import engineUnsupported from './engine-unsupported.js';
+import floatingQuery from './floating-query.js';
 import idempotentDown from './idempotent-down.js';
 import idempotentUp from './idempotent-up.js';
 import noEmptyDown from './no-empty-down.js';
@@ -24,6 +25,7 @@ export const allRules: Rule[] = [
   roundTrip,
   resumableUp,
   preservesData,
+  floatingQuery,
   sandboxViolation,
   engineUnsupported,
 ] as Rule[];

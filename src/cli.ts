@@ -2,7 +2,7 @@
 // argv -> options -> API -> exit code; nothing else. Heavy modules load only in the command that needs them.
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { didYouMean } from './config/closest-name.js';
 import { rollsafePackage } from './config/rollsafe-package.js';
@@ -118,20 +118,6 @@ function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
   return new Promise((done) => (text ? stream.write(text, () => done()) : done()));
 }
 
-/** done/total and the current file on one rewritten stderr line; only for a person watching a terminal. */
-function progressLine(cwd: string) {
-  if (!process.stderr.isTTY || process.env.CI) return undefined;
-  return {
-    update(done: number, total: number, current: string) {
-      const line = `[${done}/${total}] ${relative(cwd, current) || current}`;
-      process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 80) - 1)}`);
-    },
-    clear() {
-      process.stderr.write('\r\x1b[K');
-    },
-  };
-}
-
 function withoutWarnings(results: FileResult[]): FileResult[] {
   return results.map((result) => ({
     ...result,
@@ -189,8 +175,23 @@ async function runLint(args: string[], cwd: string): Promise<number> {
   const stagedOnly = values.staged && !values.all && positionals.length === 0 && values['changed-since'] === undefined;
   if (stagedOnly && silentWhenClean && (await nothingStagedToLint(cwd))) return 0;
 
+  // The checks' worker prints what it caught (stacks included) only when debugging.
+  if (values.debug) process.env.ROLLSAFE_DEBUG ??= '1';
   const { lint } = await import('./index.js');
-  const progress = progressLine(cwd);
+  const { createProgress } = await import('./report/progress.js');
+  const progress = createProgress({
+    stream: process.stderr,
+    cwd,
+    interactive: Boolean(process.stderr.isTTY) && !process.env.CI,
+    // Undocumented, for tests: how often a non-terminal gets its line, and how long a run stays quiet first.
+    everyMs: Number(process.env.ROLLSAFE_PROGRESS_MS) || undefined,
+    quietForMs: process.env.ROLLSAFE_PROGRESS_MS ? 0 : undefined,
+  });
+  const { loadFormatter } = await import('./report/index.js');
+  const { onInterrupt, streamReport } = await import('./report/stream.js');
+  const { allRules } = await import('../rules/index.js');
+  const partial = outputFile ? streamReport(outputFile, await loadFormatter(format), { cwd, rules: allRules }) : undefined;
+  const releaseInterrupt = partial ? onInterrupt(() => partial.flush()) : undefined;
   let outcome;
   try {
     outcome = await lint({
@@ -204,10 +205,17 @@ async function runLint(args: string[], cwd: string): Promise<number> {
       databaseUrl: values['database-url'],
       framework,
       configPath: values.config,
-      onProgress: progress?.update,
+      onProgress: (state) => progress.update(state),
+      onResult: partial && ((results) => partial.add(values.quiet ? withoutWarnings(results) : results)),
     });
+  } catch (error) {
+    // The run died: what it had checked is still worth a report.
+    partial?.flush();
+    throw error;
   } finally {
-    progress?.clear();
+    progress.finish();
+    releaseInterrupt?.();
+    partial?.close();
   }
 
   const { countProblems } = await import('./report/context.js');
@@ -452,7 +460,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 // Errors the user can fix are said in one line; anything else is a bug, with its stack under --debug.
-const expected = new Set(['UsageError', 'ConfigError', 'UnknownRuleError', 'DeployError']);
+const expected = new Set(['UsageError', 'ConfigError', 'UnknownRuleError', 'DeployError', 'SetupError']);
 const argv = process.argv.slice(2);
 let exitCode: number;
 try {
@@ -461,7 +469,9 @@ try {
   const { name, message, stack } = error instanceof Error ? error : new Error(String(error));
   const debug = argv.includes('--debug');
   const hint = expected.has(name) || debug ? '' : ' (internal error; rerun with --debug for details)';
-  await write(process.stderr, `rollsafe: ${message.split('\n')[0]}${hint}\n`);
+  // Some errors (pg-mem's) open with a blank line or a banner: the first line that says something.
+  const said = message.split('\n').map((line) => line.trim()).find(Boolean) ?? name;
+  await write(process.stderr, `rollsafe: ${said}${hint}\n`);
   if (debug && stack) await write(process.stderr, `${stack}\n`);
   exitCode = 2;
 }

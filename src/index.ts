@@ -6,6 +6,7 @@ import { buildSet, detectFramework, discoverSets, setForLooseFile } from './disc
 import { isIgnored } from './discover/ignore.js';
 import { loadAdapter } from './frameworks/index.js';
 import { judge } from './judge.js';
+import type { Progress } from './report/progress.js';
 import type { Rule } from './rule.js';
 import type { CheckOptions } from './checks/index.js';
 import type { EngineName, FileResult, FrameworkName, MigrationFile, MigrationModel, MigrationSet, ProtocolResult } from './types.js';
@@ -15,6 +16,7 @@ const defaultMemoryMb = 2048;
 
 export type * from './types.js';
 export type { Rule } from './rule.js';
+export type { Progress } from './report/progress.js';
 
 export interface LintOptions {
   cwd: string;
@@ -32,7 +34,10 @@ export interface LintOptions {
   databaseUrl?: string;
   framework?: FrameworkName;
   configPath?: string;
-  onProgress?(done: number, total: number, current: string): void;
+  /** Where the run is: told as each migration moves from step to step. */
+  onProgress?(progress: Progress): void;
+  /** Each migration's judged results as soon as its checks end (the whole-history verdicts of --all come only with the outcome). */
+  onResult?(results: FileResult[]): void;
 }
 
 export interface LintOutcome {
@@ -317,7 +322,10 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
     }
     // Ignored migrations are still replayed as history; they are only never reported on.
     const reported = targets.filter((t) => !isIgnored(t.migration.path, options.cwd, config.ignore));
-    const results = await analyseRunJudge(reported, options, config, allRules);
+    // Checked alongside the run, not before it (a python start costs the hook time); a missing piece ends the run at once.
+    const setup = checkSetup(reported, options.engine ?? config.engine);
+    setup.catch(() => undefined);
+    const [, results] = await Promise.all([setup, analyseRunJudge(reported, options, config, allRules)]);
     for (const check of staged?.history ?? []) results.push(...(await checkHistory(check, options, config)));
     for (const path of unknown) results.push(notAMigration(path));
     if (staged) mapBackToOriginals(results, staged.copies);
@@ -325,6 +333,12 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
   } finally {
     await staged?.cleanup();
   }
+}
+
+/** What the run needs installed, checked once up front: a missing piece is one line with its fix, not a failure per file. */
+async function checkSetup(targets: Target[], engine: EngineName | undefined): Promise<void> {
+  for (const set of new Set(targets.map((t) => t.set))) await (await loadAdapter(set.framework)).checkSetup?.(set);
+  if (engine === 'postgres' && targets.length > 0) await (await import('./engines/postgres.js')).checkPgInstalled();
 }
 
 async function analyseRunJudge(targets: Target[], options: LintOptions, config: RollsafeConfig, allRules: Rule[]): Promise<FileResult[]> {
@@ -355,7 +369,16 @@ async function analyseRunJudge(targets: Target[], options: LintOptions, config: 
         })),
         {
           ...checkOptions(options, config),
-          onProgress: options.onProgress && ((_, __, current) => options.onProgress!(++done, total, current)),
+          onProgress: options.onProgress && ((_, __, current) => options.onProgress!({ done: ++done, total, set: set.dir, file: current })),
+          onActivity: options.onProgress && ((file, step) => options.onProgress!({ done, total, set: set.dir, file, step })),
+          onResult:
+            options.onResult &&
+            ((path, verdict) => {
+              void modelOf.get(path)?.then(
+                (model) => options.onResult!(judge({ model, result: verdict, rules: allRules, severities: config.rules })),
+                () => undefined,
+              );
+            }),
         },
       );
       for (const [path, verdict] of verdicts) results.set(path, verdict);

@@ -101,4 +101,25 @@ describe('judge', () => {
     expect(down.filePath).toBe(downFile);
     expect(down.messages[0]).toMatchObject({ ruleId: 'require-guard', line: 2 });
   });
+
+  it('says what really stopped an earlier migration: a load error is not the engine\'s, a timeout is not a statement\'s', () => {
+    const notRun = (replayError: ProtocolResult['replayError']) =>
+      judge({ model: model({ operations: [] }), result: { engine: 'pglite', steps: [], replayError }, rules: allRules })[0].messages[0].message;
+    expect(notRun({ migration: '001_users.ts', message: "cannot find module 'slugify' imported from /p/001_users.ts", cause: 'load' })).toBe(
+      "Not run: the earlier migration 001_users.ts cannot be loaded: cannot find module 'slugify' imported from /p/001_users.ts",
+    );
+    expect(notRun({ migration: '001_users.ts', message: 'its up did not finish within 10000 ms', cause: 'stopped' })).toBe(
+      'Not run: the earlier migration 001_users.ts was stopped: its up did not finish within 10000 ms',
+    );
+    expect(notRun({ migration: '001_users.ts', message: 'relation "accounts" does not exist', cause: 'statement' })).toBe(
+      'Not run: a statement of the earlier migration 001_users.ts fails on pglite: relation "accounts" does not exist',
+    );
+  });
+
+  it('rollsafe\'s own failure on a migration is an error on that file, pointing to --debug', () => {
+    const [result] = judge({ model: model({ operations: [] }), result: { engine: 'pg-mem', steps: [], internalError: { message: 'Error (no message)' } }, rules: allRules });
+    expect(result.messages).toEqual([
+      expect.objectContaining({ ruleId: null, severity: 2, line: 3, message: 'rollsafe could not finish checking this migration on pg-mem: Error (no message)', help: expect.stringMatching(/--debug/) }),
+    ]);
+  });
 });

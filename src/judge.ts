@@ -54,16 +54,42 @@ function problemsOf(model: MigrationModel, result?: ProtocolResult): Located[] {
       ...at(top),
     });
   }
+  if (result?.internalError) {
+    problems.push({
+      ruleId: null,
+      severity: 2,
+      message: `rollsafe could not finish checking this migration on ${result.engine}: ${result.internalError.message}`,
+      help: 'Rerun with --debug for the stack; the other migrations were still checked, each on a fresh engine.',
+      ...at(top),
+    });
+  }
+  if (result?.history?.internalError) {
+    problems.push({
+      ruleId: null,
+      severity: 1,
+      message: `The whole-history round trip (--all) stopped at this migration, twice on a fresh ${result.history.engine}: ${result.history.internalError}`,
+      help: 'Rerun with --debug for the stack; this migration\'s own checks above still hold.',
+      ...at(top),
+    });
+  }
   if (result?.replayError && !result.replayError.unsupported) {
     problems.push({
       ruleId: null,
       severity: 1,
-      message: `Not run: the earlier migration ${result.replayError.migration} fails on ${result.engine}: ${result.replayError.message}`,
+      message: `Not run: ${whyNotRun(result.replayError, result.engine)}`,
       help: 'Lint that migration too; this one is checked once the ones before it run.',
       ...at(top),
     });
   }
   return problems;
+}
+
+/** What really stopped the earlier migration: a load error is no engine's doing, a timeout no statement's. */
+function whyNotRun(replayError: NonNullable<ProtocolResult['replayError']>, engine: string): string {
+  const { migration, message } = replayError;
+  if (replayError.cause === 'load') return `the earlier migration ${migration} cannot be loaded: ${message.replace(/^the migration /, '')}`;
+  if (replayError.cause === 'stopped') return `the earlier migration ${migration} was stopped: ${message}`;
+  return `a statement of the earlier migration ${migration} fails on ${engine}: ${message}`;
 }
 
 /** A directive needs a reason and known rule names; one that lacks either silences nothing and is reported. */

@@ -211,6 +211,8 @@ export interface HistoryVerdict {
   residue?: SchemaChange[];
   /** Its down failed on the way back to the base, after the later migrations' downs. */
   downError?: StepOutcome['error'];
+  /** rollsafe itself (or the engine, internally) failed at this migration in the pass, twice, each time on a fresh engine. */
+  internalError?: string;
 }
 
 /** The dynamic protocol's verdicts for one migration on one engine. */
@@ -219,7 +221,13 @@ export interface ProtocolResult {
   /** The engine that was tried first and overturned, when a finding was re-checked. */
   checkedFirstOn?: EngineName;
   /** An earlier migration of the set did not replay: nothing below was run. */
-  replayError?: { migration: string; message: string; unsupported?: boolean };
+  replayError?: {
+    migration: string;
+    message: string;
+    unsupported?: boolean;
+    /** What stopped it: it cannot be loaded, a statement of it fails on the engine, or it was stopped (timeout, memory cap). */
+    cause?: 'load' | 'statement' | 'stopped';
+  };
   /** The migration could not be loaded (syntax error, throws on import, missing module). */
   loadError?: { message: string; loc?: SourceLocation };
   /** It did not finish within the per-migration timeout. */
@@ -233,6 +241,10 @@ export interface ProtocolResult {
   downChanges?: SchemaChange[];
   /** up after down left a different schema than the first up. */
   upAfterDownChanges?: SchemaChange[];
+  /** Queries a step started and did not await (floating-query). */
+  floatingQueries?: FloatingQuery[];
+  /** rollsafe itself failed while checking this migration (a bug or an engine's internal error); the run went on with a fresh engine. */
+  internalError?: { message: string; during?: string };
   /** Connections the migration tried to open itself, which the worker's sandbox refused. */
   sandboxViolations?: SandboxViolation[];
   /** `lint --all`: what rolling the whole history back to the base says of this migration (src/checks/history.ts). */
@@ -243,6 +255,23 @@ export interface ProtocolResult {
   dataLoss?: DataLoss[];
   /** Columns and tables that held rows and that up drops, when no down could be run to check it restores them. */
   destructiveUp?: { object: string; rows: number }[];
+}
+
+/** A query the migration started and did not await: it ran on after the step returned, or failed with nobody to handle it. */
+export interface FloatingQuery {
+  step: ProtocolStepName;
+  /** The statement, in one line, when it reached the engine. */
+  sql?: string;
+  /** Its failure, when it failed. */
+  error?: string;
+  /** Still running when rollsafe stopped waiting for it. */
+  stillRunning?: boolean;
+  /** Built but never sent at all (no await, return or .then): it did nothing. */
+  neverRun?: boolean;
+  /** The migration line that started it, when known. */
+  loc?: SourceLocation;
+  /** It failed only because the engine cannot run it. */
+  unsupported?: boolean;
 }
 
 /** Where a crash leaves a non-transactional up stuck: the last statement that ran, then what the re-run did. */

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,8 +28,13 @@ function rollsafe(args: string[], cwd = repo): Promise<Run> {
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   return new Promise((done, failed) => {
     child.on('error', failed);
-    child.on('close', (code) => done({ code, stdout, stderr }));
+    // A run that lasts (a loaded machine) says where it is: not what these tests are about.
+    child.on('close', (code) => done({ code, stdout, stderr: withoutProgress(stderr) }));
   });
+}
+
+function withoutProgress(stderr: string): string {
+  return stderr.replace(/^rollsafe: (\[\d+\/\d+\] .*|\d+ of \d+ checked .*)\n/gm, '');
 }
 
 /** A usage error: exit 2, nothing on stdout, exactly one `rollsafe: …` line on stderr, no stack. */
@@ -305,5 +310,93 @@ describe.concurrent('more usage errors, as a new user meets them', () => {
     const project = tempProject();
     writeFileSync(join(project, 'rollsafe.config.mjs'), "if (!process.env.ROLLSAFE_NOT_SET) throw new Error('ROLLSAFE_NOT_SET is required');\nexport default {};\n");
     await expectOneLineError(rollsafe(['lint', '--all'], project), 'rollsafe.config.mjs: failed to load: ROLLSAFE_NOT_SET is required');
+  });
+});
+
+describe('rollsafe lint: a long run says where it is, and --output-file survives an interrupted run', () => {
+  /** A knex project: an unguarded create (a require-guard error), then `second`. */
+  function longProject(second: string): string {
+    const project = tempProject();
+    symlinkSync(join(repo, 'node_modules'), join(project, 'node_modules'), 'dir');
+    writeFileSync(join(project, 'rollsafe.config.json'), JSON.stringify({ timeouts: { migrationMs: 120_000 } }));
+    writeFileSync(
+      join(project, 'migrations', '20240301120000_create_orders.js'),
+      "exports.up = (knex) => knex.schema.createTable('orders', (t) => { t.increments('id'); });\nexports.down = (knex) => knex.schema.dropTableIfExists('orders');\n",
+    );
+    writeFileSync(join(project, 'migrations', '20240302120000_second.js'), second);
+    return project;
+  }
+
+  it('off a terminal (CI), progress lines go to stderr while the run lasts', async () => {
+    const project = longProject("exports.up = async (knex) => { await knex.raw('select 1'); };\nexports.down = async () => {};\n");
+    const child = spawn(process.execPath, ['--import', tsx, cliPath, 'lint', '--all', '--format', 'json'], {
+      cwd: project,
+      env: { ...process.env, NO_COLOR: '1', CI: '1', ROLLSAFE_PROGRESS_MS: '20' },
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout.resume();
+    const code = await new Promise((done) => child.on('close', done));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^rollsafe: \[\d\/2\] migrations · 2024030\d120000_\w+\.js/m);
+    expect(stderr).toMatch(/^rollsafe: 2 of 2 checked/m);
+  }, 120_000);
+
+  it('Ctrl-C (SIGINT) mid-run leaves the report of the migrations already checked in --output-file', async () => {
+    const project = longProject('exports.up = () => new Promise(() => {});\nexports.down = async () => {};\n');
+    const outputFile = join(project, 'report.json');
+    const child = spawn(process.execPath, ['--import', tsx, cliPath, 'lint', '--all', '--format', 'json', '--output-file', 'report.json'], {
+      cwd: project,
+      env: { ...process.env, NO_COLOR: '1', CI: '1' },
+    });
+    child.stdout.resume();
+    child.stderr.resume();
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('close', (code, signal) => done({ code, signal })));
+    // The first migration's report arrives while the second hangs.
+    const deadline = Date.now() + 90_000;
+    while (!existsSync(outputFile) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    child.kill('SIGINT');
+    const { code } = await closed;
+    expect(code).toBe(130);
+    const results = JSON.parse(readFileSync(outputFile, 'utf8')) as { filePath: string; messages: { ruleId: string }[] }[];
+    expect(results.map((result) => result.filePath)).toEqual([join(project, 'migrations', '20240301120000_create_orders.js')]);
+    expect(results[0].messages.map((message) => message.ruleId)).toContain('require-guard');
+  }, 120_000);
+});
+
+describe.concurrent('setup problems: one line with the fix, exit 2, never an internal error', () => {
+  function alembicProject(): string {
+    const project = mkdtempSync(join(tmpdir(), 'rollsafe-cli-alembic-'));
+    cpSync(join(repo, 'test', 'fixtures', 'alembic', 'clean'), project, { recursive: true });
+    return project;
+  }
+
+  function rollsafeWith(env: Record<string, string>, args: string[], cwd: string): Promise<Run> {
+    const child = spawn(process.execPath, ['--import', tsx, cliPath, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', CI: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+  }
+
+  it('a Python without Alembic', async () => {
+    const project = alembicProject();
+    // A python whose import of alembic fails, as a fresh virtualenv's does.
+    const python = join(project, 'python-without-alembic');
+    writeFileSync(python, "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'alembic'\" >&2\nexit 1\n", { mode: 0o755 });
+    await expectOneLineError(
+      rollsafeWith({ ROLLSAFE_PYTHON: python }, ['lint', '--all'], project),
+      `${python} (ROLLSAFE_PYTHON) has no alembic: pip install alembic sqlalchemy in the project's environment, or set ROLLSAFE_PYTHON to the python that has them`,
+    );
+  });
+
+  it('no Python at all', async () => {
+    const project = alembicProject();
+    const python = join(project, 'no-such-python');
+    await expectOneLineError(
+      rollsafeWith({ ROLLSAFE_PYTHON: python }, ['lint', '--all'], project),
+      `cannot run ${python} (ROLLSAFE_PYTHON) for the Alembic migrations: install Python 3, or set ROLLSAFE_PYTHON to the project's python`,
+    );
   });
 });

@@ -18,6 +18,10 @@ export interface CheckOptions {
   /** After the targets (every migration of the set), roll the whole history up from empty and back down to the base. */
   history?: boolean;
   onProgress?(done: number, total: number, current: string): void;
+  /** What the migration at hand is doing (loading, replaying an earlier one, a step), for a progress line. */
+  onActivity?(path: string, activity: string): void;
+  /** Each migration's verdict as soon as it is known (history verdicts come later, with the whole result). */
+  onResult?(path: string, result: ProtocolResult): void;
 }
 
 /** A target whose `hasDown` may still be being worked out by the static analysis. */
@@ -59,8 +63,9 @@ export async function checkMigrations(
       downsPending: !known,
       history: options.history,
     };
-    const hung = await walkInWorker(input, { timeoutMs: options.timeoutMs, memoryMb: options.memoryMb }, downs, (path, result) => {
+    const hung = await walkInWorker(input, { timeoutMs: options.timeoutMs, memoryMb: options.memoryMb, onActivity: options.onActivity }, downs, (path, result) => {
       results.set(path, result);
+      options.onResult?.(path, result);
       options.onProgress?.(results.size, targets.length, path);
     }, (path, history) => {
       const result = results.get(path);
@@ -111,7 +116,7 @@ interface Position {
 
 function walkInWorker(
   input: WalkInput,
-  { timeoutMs, memoryMb }: { timeoutMs: number; memoryMb?: number },
+  { timeoutMs, memoryMb, onActivity }: { timeoutMs: number; memoryMb?: number; onActivity?: CheckOptions['onActivity'] },
   downs: Promise<Record<string, boolean>>,
   record: (path: string, result: ProtocolResult) => void,
   attach: (path: string, history: HistoryVerdict) => void,
@@ -147,6 +152,8 @@ function walkInWorker(
     }
 
     worker.on('message', (event: WalkEvent | { type: 'done' } | { type: 'failed'; message: string }) => {
+      const activity = activityOf(event);
+      if (activity) onActivity?.(activity.path, activity.doing);
       switch (event.type) {
         case 'booting':
           clearTimeout(timer);
@@ -207,6 +214,15 @@ function walkInWorker(
   });
 }
 
+function activityOf(event: WalkEvent | { type: string }): { path: string; doing: string } | undefined {
+  const e = event as WalkEvent;
+  if (e.type === 'start') return { path: e.path, doing: e.checkedFirstOn ? `re-checking on ${e.engine}` : 'loading' };
+  if (e.type === 'replay') return { path: e.path, doing: `replaying ${e.replaying}` };
+  if (e.type === 'step') return { path: e.path, doing: e.step };
+  if (e.type === 'history-step') return { path: e.path, doing: `whole history, ${e.direction}` };
+  return undefined;
+}
+
 function recordTimeout(
   position: Position,
   ms: number,
@@ -216,7 +232,7 @@ function recordTimeout(
   const base = { engine: position.engine, ...(position.checkedFirstOn ? { checkedFirstOn: position.checkedFirstOn } : {}), steps: [] };
   if (position.replaying) {
     const message = `its up did not finish within ${ms} ms`;
-    record(position.path, { ...base, replayError: { migration: position.replaying, message } });
+    record(position.path, { ...base, replayError: { migration: position.replaying, message, cause: 'stopped' } });
     return { hangsOnUp: position.replayingPath };
   }
   // No step yet means it hung while loading, which replaying it would do again.
@@ -234,7 +250,7 @@ function recordOutOfMemory(
 ): Hang {
   const base = { engine: position.engine, ...(position.checkedFirstOn ? { checkedFirstOn: position.checkedFirstOn } : {}), steps: [] };
   if (position.replaying) {
-    record(position.path, { ...base, replayError: { migration: position.replaying, message: `its up used more than ${mb} MB of memory` } });
+    record(position.path, { ...base, replayError: { migration: position.replaying, message: `its up used more than ${mb} MB of memory`, cause: 'stopped' } });
     return { hangsOnUp: position.replayingPath };
   }
   const step = position.step ?? 'up';

@@ -6,6 +6,7 @@ import { diffSnapshots } from '../schema/diff.js';
 import type { ReplayCache } from './replay-cache.js';
 import type { SchemaSnapshot } from '../schema/snapshot.js';
 import { checkPreservesData } from './data/index.js';
+import { FloatingWatch } from './floating.js';
 import { checkResume } from './resume.js';
 import {
   MigrationRunError,
@@ -61,11 +62,16 @@ interface Seen {
 /** The protocol's steps, then the phases that judge more than the schema: resuming a stopped up, keeping data. */
 export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
   const seen: Seen = {};
-  const run = await runSteps({ ...input, runner: recordingFirstRuns(input, seen) }, seen);
-  return runDeeperPhases(input, run, seen);
+  const watch = new FloatingWatch(input.engine, messageOf);
+  try {
+    const run = await runSteps({ ...input, runner: recordingFirstRuns(input, seen) }, seen, watch);
+    return await runDeeperPhases(input, run, seen);
+  } finally {
+    watch.dispose();
+  }
 }
 
-async function runSteps(input: ProtocolInput, seen: Seen): Promise<ProtocolRun> {
+async function runSteps(input: ProtocolInput, seen: Seen, watch: FloatingWatch): Promise<ProtocolRun> {
   const { engine, runner, set, migration, hasDown } = input;
   const index = set.migrations.findIndex((m) => m.path === migration.path);
   if (index < 0) throw new Error(`${migration.path} is not a migration of ${set.dir}`);
@@ -99,7 +105,8 @@ async function runSteps(input: ProtocolInput, seen: Seen): Promise<ProtocolRun> 
         cache?.record(position, engine.statementLog);
       } catch (error) {
         replayFailedToLoad = error instanceof MigrationLoadError;
-        return { migration: basename(earlier.path), message: messageOf(error), unsupported: (await isUnsupported(engine, error)) || undefined };
+        const cause = replayFailedToLoad ? 'load' : 'statement';
+        return { migration: basename(earlier.path), message: messageOf(error), cause, unsupported: (await isUnsupported(engine, error)) || undefined };
       } finally {
         engine.statementLog = undefined;
       }
@@ -109,16 +116,19 @@ async function runSteps(input: ProtocolInput, seen: Seen): Promise<ProtocolRun> 
 
   async function step(name: ProtocolStepName, direction: 'up' | 'down'): Promise<StepOutcome> {
     input.onProgress?.({ step: name });
+    watch.begin(migration.downPath ? [migration.path, migration.downPath] : [migration.path]);
+    let outcome: StepOutcome;
     try {
       await runner.run(migration, direction);
-      const outcome: StepOutcome = { step: name, ok: true };
-      result.steps.push(outcome);
-      return outcome;
+      outcome = { step: name, ok: true };
     } catch (error) {
-      const outcome: StepOutcome = { step: name, ok: false, error: await errorOf(engine, error) };
-      result.steps.push(outcome);
-      return outcome;
+      outcome = { step: name, ok: false, error: await errorOf(engine, error) };
     }
+    // What the step left running finishes (or fails) before the schema is read.
+    const floating = await watch.settle({ stepFailed: !outcome.ok });
+    if (floating.length > 0) result.floatingQueries = [...(result.floatingQueries ?? []), ...floating.map((f) => ({ step: name, ...f }))];
+    result.steps.push(outcome);
+    return outcome;
   }
 
   /** Starts over and replays up to a known state, after a failed step left the engine half-changed. */

@@ -6,7 +6,8 @@ import { loadAdapter } from '../frameworks/index.js';
 import { importMigration, MigrationLoadError, requireFromProject } from '../load/index.js';
 import type { Engine, EngineName, MigrationFile, MigrationRunner, MigrationSet, ProtocolResult, ProtocolStepName } from '../types.js';
 import type { HistoryVerdict } from './history.js';
-import { runProtocol } from './protocol.js';
+import { catchUnhandledRejections } from './floating.js';
+import { messageOf, runProtocol } from './protocol.js';
 import { ReplayCache } from './replay-cache.js';
 import type { Sandbox } from './sandbox.js';
 
@@ -93,7 +94,7 @@ export async function walkSet(
     if (checkedFirstOn) tell({ type: 'start', path, engine: name, checkedFirstOn });
     const hung = earlierHanging(set, target.migration, input.hangsOnUp);
     if (hung) {
-      const result = { engine: name, steps: [], replayError: { migration: hung.id, message: 'its up was stopped (it ran past the timeout or the memory cap)' } };
+      const result = { engine: name, steps: [], replayError: { migration: hung.id, message: 'its up was stopped (it ran past the timeout or the memory cap)', cause: 'stopped' as const } };
       return { result, engineIndependent: true };
     }
     // A real server copies the earlier migrations from a kept template rather than replaying them.
@@ -122,7 +123,7 @@ export async function walkSet(
   }
 
   /** The whole history on the engine, confirmed on PGlite when pg-mem finds anything or cannot run it. */
-  async function walkHistory(hasDown: Record<string, boolean> | undefined): Promise<void> {
+  async function walkHistory(hasDown: Record<string, boolean> | undefined, reached: (path: string) => void): Promise<void> {
     const { runHistory } = await import('./history.js');
     const hasDownOf = (m: MigrationFile) => hasDown?.[m.path] ?? input.targets.find((t) => t.migration.path === m.path)?.hasDown ?? false;
     const on = async (name: EngineName) => {
@@ -136,6 +137,7 @@ export async function walkSet(
         replayCache: state.replayCache,
         hasDown: hasDownOf,
         onProgress: (migration, direction) => {
+          reached(migration.path);
           if (sandbox) sandbox.during = direction;
           tell({ type: 'history-step', path: migration.path, direction });
         },
@@ -151,6 +153,17 @@ export async function walkSet(
     tell({ type: 'history', engine, verdicts: Object.fromEntries(run.verdicts) });
   }
 
+  /** After rollsafe's own failure on a migration, nothing the engines hold can be trusted: the next target starts afresh. */
+  async function discardEngines(): Promise<void> {
+    for (const [name, { engine, runner }] of engines) {
+      engines.delete(name);
+      await runner.close().catch(() => undefined);
+      await engine.close().catch(() => undefined);
+    }
+  }
+
+  // A promise the migration let fail is its step's finding (floating-query); none ends the run.
+  const stopCatching = catchUnhandledRejections((reason) => debug('an unhandled rejection outside any step', reason));
   try {
     // Boot the engine and the framework while the main thread is still reading the migrations.
     await stateOf(input.engine);
@@ -171,24 +184,62 @@ export async function walkSet(
         tell({ type: 'result', path, result: withViolations({ engine: input.engine, steps: [], loadError }, target.migration, sandbox) });
         continue;
       }
-      const first = await checkOn(input.engine, target);
-      let result = first.result;
-      if (input.engine === 'pg-mem' && input.fallback && !isClean(result) && !first.engineIndependent) {
-        // pg-mem is an emulation: only real Postgres (PGlite) may fail a migration.
-        await stateOf('pglite');
-        result = (await checkOn('pglite', target, 'pg-mem')).result;
-      }
+      const check = async (): Promise<ProtocolResult> => {
+        let engine = input.engine;
+        try {
+          const first = await checkOn(engine, target);
+          if (engine === 'pg-mem' && input.fallback && !isClean(first.result) && !first.engineIndependent) {
+            // pg-mem is an emulation: only real Postgres (PGlite) may fail a migration.
+            await stateOf((engine = 'pglite'));
+            return (await checkOn(engine, target, 'pg-mem')).result;
+          }
+          return first.result;
+        } catch (error) {
+          // rollsafe's own failure, or the engine's (a catalog query that breaks after an extension was dropped and
+          // re-created in one session): this file's problem, never the run's; what follows gets fresh engines.
+          debug(`checking ${path} on ${engine} failed`, error);
+          await discardEngines();
+          return { engine, steps: [], internalError: { message: internalMessage(error) } };
+        }
+      };
+      let result = await check();
+      // Once more from scratch: most such failures come from what the engine's session kept.
+      if (result.internalError) result = await check();
       tell({ type: 'result', path, result: withViolations(result, target.migration, sandbox) });
     }
     // A migration that hangs would only hang the history again.
-    if (input.history && input.hangsOnUp.length === 0) await walkHistory(hasDown);
+    if (input.history && input.hangsOnUp.length === 0) {
+      let at: string | undefined;
+      const pass = () => walkHistory(hasDown, (path) => (at = path));
+      await pass().catch(async (first: unknown) => {
+        debug('the whole-history pass failed; once more on a fresh engine', first);
+        await discardEngines();
+        await pass().catch(async (error: unknown) => {
+          // The pass adds verdicts; losing it must not lose the migrations' own, and the file it broke at is told.
+          debug('the whole-history pass failed again', error);
+          await discardEngines();
+          if (at) tell({ type: 'history', engine: input.engine, verdicts: { [at]: { internalError: internalMessage(error) } } });
+        });
+      });
+    }
   } finally {
+    stopCatching();
     for (const { engine, runner, replayCache } of engines.values()) {
       await replayCache.save();
       await runner.close().catch(() => undefined);
       await engine.close().catch(() => undefined);
     }
   }
+}
+
+/** One line for a finding, even from an error whose message is empty or opens with a blank line. */
+function internalMessage(error: unknown): string {
+  return messageOf(error) || (error instanceof Error ? `${error.name} (no message)` : 'unknown error');
+}
+
+/** Printed only with --debug (the worker silences the console otherwise). */
+function debug(what: string, error: unknown): void {
+  if (process.env.ROLLSAFE_DEBUG) console.error(`rollsafe: ${what}:`, error instanceof Error ? (error.stack ?? error.message) : error);
 }
 
 /** Clean: every step ran, nothing changed, nothing the engine could not run. */
@@ -202,6 +253,8 @@ export function isClean(result: ProtocolResult): boolean {
     !result.resumeFailure &&
     !result.dataLoss &&
     !result.destructiveUp &&
+    !result.floatingQueries &&
+    !result.internalError &&
     result.steps.every((step) => step.ok)
   );
 }

@@ -162,6 +162,11 @@ function access(client: Any): ServerAccess {
   return { rows: async (sql) => (await client.query(sql)).rows, exec: async (sql) => void (await client.query(sql)) };
 }
 
+/** Fails (one line, exit 2), before any migration runs, when `pg` cannot be found. */
+export async function checkPgInstalled(): Promise<void> {
+  await loadPg();
+}
+
 function toResult(result: Any): DriverQueryResult {
   return {
     rows: result.rows ?? [],

@@ -19,6 +19,8 @@ export interface FrameworkAdapter {
   claims(path: string, source: string): boolean;
   /** The static model: ups, downs, operations with guards, directives. Never touches a database. */
   analyse(migration: MigrationFile): Promise<MigrationModel>;
+  /** Throws a SetupError when what the set needs is not installed (a Python without Alembic), before any file is read. */
+  checkSetup?(set: MigrationSet): Promise<void>;
   /** A runner bound to one engine; reused for every step of every migration on that engine. */
   createRunner(context: RunnerContext): Promise<MigrationRunner>;
 }

@@ -20,7 +20,11 @@ export function isFormatName(name: string): name is FormatName {
 }
 
 export async function formatResults(name: FormatName, results: FileResult[], context: FormatContext): Promise<string> {
+  return (await loadFormatter(name))(results, context);
+}
+
+/** The formatter itself, which formats synchronously (a report written while the process is being interrupted). */
+export async function loadFormatter(name: FormatName): Promise<Formatter> {
   if (!isFormatName(name)) throw new Error(`unknown format "${String(name)}" (use one of ${formatNames.join(', ')})`);
-  const format = await loaders[name]();
-  return format(results, context);
+  return loaders[name]();
 }

@@ -8,6 +8,11 @@ export const alembicAdapter: FrameworkAdapter = {
     return listAlembicRevisions(dir);
   },
   claims: claimsAlembicRevision,
+  async checkSetup(set) {
+    const { checkPythonHasAlembic } = await import('./python.js');
+    const { findAlembicProject } = await import('./discover.js');
+    await checkPythonHasAlembic(findAlembicProject(set.dir)?.dir ?? set.projectDir);
+  },
   async analyse(migration) {
     const { analyseAlembicRevision } = await import('./analyse.js');
     return analyseAlembicRevision(migration.path);

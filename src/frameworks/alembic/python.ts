@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { rollsafePackage } from '../../config/rollsafe-package.js';
+import { SetupError } from '../../setup-error.js';
 
 export function helperScript(): string {
   return join(rollsafePackage().root, 'python', 'rollsafe_alembic.py');
@@ -31,6 +32,23 @@ export function findPython(projectDir: string, env: NodeJS.ProcessEnv = process.
     break;
   }
   return process.platform === 'win32' ? 'python' : 'python3';
+}
+
+/** One line with the fix when the project's python cannot run Alembic: missing, or without the packages. */
+export async function checkPythonHasAlembic(projectDir: string): Promise<void> {
+  const python = findPython(projectDir);
+  const chosen = process.env.ROLLSAFE_PYTHON ? ' (ROLLSAFE_PYTHON)' : '';
+  await new Promise<void>((resolvePromise, reject) => {
+    execFile(python, ['-c', 'import alembic, sqlalchemy'], { cwd: projectDir }, (error, _stdout, stderr) => {
+      if (!error) return resolvePromise();
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        return reject(new SetupError(`cannot run ${python}${chosen} for the Alembic migrations: install Python 3, or set ROLLSAFE_PYTHON to the project's python`));
+      }
+      const missing = /No module named '([^']+)'/.exec(String(stderr))?.[1];
+      const problem = missing ? `has no ${missing}` : `cannot import Alembic (${String(stderr).trim().split('\n').at(-1) ?? error.message})`;
+      reject(new SetupError(`${python}${chosen} ${problem}: pip install alembic sqlalchemy in the project's environment, or set ROLLSAFE_PYTHON to the python that has them`));
+    });
+  });
 }
 
 export interface PythonOptions {

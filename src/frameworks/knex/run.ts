@@ -3,6 +3,7 @@
 import { captureCallSites, firstParagraph, frameIn, siteIn } from '../../load/index.js';
 import { MigrationRunError, type Direction, type MigrationFile, type MigrationRunner } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
+import { builtQuery, markOrigin, runAction, withQuerySite } from '../action.js';
 import { exportedAction } from '../run-errors.js';
 
 // The builder's creation stack: the line of the `knex.schema…` / `knex('t')…` call in the migration.
@@ -60,24 +61,24 @@ export async function createKnexRunner(context: RunnerContext): Promise<Migratio
       return tagged(super.queryBuilder());
     }
     schemaBuilder(): object {
-      return tagged(super.schemaBuilder());
+      return watchedUntilSent(tagged(super.schemaBuilder()), 'knex.schema');
     }
     raw(...args: unknown[]): object {
-      return tagged(super.raw(...args));
+      return watchedUntilSent(tagged(super.raw(...args)), 'knex.raw');
     }
     runner(builder: object): { run(): Promise<unknown> } {
       const runner = super.runner(builder);
       const run = runner.run.bind(runner);
-      runner.run = async () => {
-        try {
-          return await run();
-        } catch (error) {
-          if (isObject(error) && !(issuedAt in error)) {
-            Object.defineProperty(error, issuedAt, { value: (builder as Record<symbol, unknown>)[issuedAt] });
+      const sites = (builder as Record<symbol, NodeJS.CallSite[] | undefined>)[issuedAt];
+      runner.run = () =>
+        withQuerySite({ sites }, async () => {
+          try {
+            return await run();
+          } catch (error) {
+            if (isObject(error) && !(issuedAt in error)) Object.defineProperty(error, issuedAt, { value: sites });
+            throw markOrigin(error);
           }
-          throw error;
-        }
-      };
+        });
       return runner;
     }
     async _query(connection: unknown, query: { sql: string }): Promise<unknown> {
@@ -101,8 +102,9 @@ export async function createKnexRunner(context: RunnerContext): Promise<Migratio
       const action = exportedAction(loaded, direction);
       const config = loaded.config as { transaction?: boolean } | undefined;
       try {
-        if (config?.transaction === false) await action(knex);
-        else await knex.transaction(async (trx) => action(trx));
+        // Each call as the migration's own: a query it starts and never awaits is still known as its own.
+        if (config?.transaction === false) await runAction(() => action(knex));
+        else await knex.transaction(async (trx) => runAction(() => action(trx)));
       } catch (error) {
         throw await runError(error, migration.path, context);
       }
@@ -111,6 +113,25 @@ export async function createKnexRunner(context: RunnerContext): Promise<Migratio
       await knex.destroy();
     },
   };
+}
+
+/**
+ * A raw or schema builder the migration makes is sent when compiled: run, awaited, or embedded in another
+ * query (knex compiles an embedded raw with its toSQL). One never compiled by the time up returns did nothing.
+ */
+function watchedUntilSent<T extends object>(builder: T, what: string): T {
+  const sent = builtQuery(what, (builder as Record<symbol, NodeJS.CallSite[]>)[issuedAt] ?? []);
+  const compile = (builder as { toSQL?: (...args: unknown[]) => unknown }).toSQL;
+  if (typeof compile !== 'function') return builder;
+  Object.defineProperty(builder, 'toSQL', {
+    value(this: unknown, ...args: unknown[]) {
+      sent();
+      return compile.apply(this, args);
+    },
+    configurable: true,
+    writable: true,
+  });
+  return builder;
 }
 
 function tagged<T extends object>(builder: T): T {

@@ -11,6 +11,7 @@ import {
   type SourceLocation,
 } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
+import { markOrigin, runAction, withQuerySite } from '../action.js';
 import { exportedAction } from '../run-errors.js';
 
 // The statement the engine refused: its SQL and the queryId kysely compiled it under.
@@ -89,7 +90,7 @@ export async function createKyselyRunner(context: RunnerContext): Promise<Migrat
   const driver = context.engine.pgDriver();
   const postgres = new kysely.PostgresDialect({ pool: new driver.Pool() });
   const plugin = new CallSitePlugin();
-  const db = new kysely.Kysely({ dialect: tracingDialect(postgres, context), plugins: [plugin] });
+  const db = new kysely.Kysely({ dialect: tracingDialect(postgres, context, plugin.sites), plugins: [plugin] });
 
   // Read once per migration: the protocol runs each one up to five times.
   const runsInTransaction = new Map<string, boolean>();
@@ -107,8 +108,9 @@ export async function createKyselyRunner(context: RunnerContext): Promise<Migrat
       plugin.file = migration.path;
       try {
         await db.connection().execute(async (connection) => {
-          if (!transactional) return (action as Action)(connection);
-          return connection.transaction().execute(async (trx) => (action as Action)(trx));
+          // Each call as the migration's own: a query it starts and never awaits is still known as its own.
+          if (!transactional) return runAction(() => (action as Action)(connection));
+          return connection.transaction().execute(async (trx) => runAction(() => (action as Action)(trx)));
         });
       } catch (error) {
         throw await runError(error, migration.path, plugin, context);
@@ -123,7 +125,7 @@ export async function createKyselyRunner(context: RunnerContext): Promise<Migrat
 }
 
 /** The user's PostgresDialect, its connections remembering which compiled query the engine refused. */
-function tracingDialect(postgres: Dialect, context: RunnerContext): Dialect {
+function tracingDialect(postgres: Dialect, context: RunnerContext, sitesOf: WeakMap<object, SourceLocation | undefined>): Dialect {
   return {
     createQueryCompiler: () => postgres.createQueryCompiler(),
     createAdapter: () => postgres.createAdapter(),
@@ -136,17 +138,18 @@ function tracingDialect(postgres: Dialect, context: RunnerContext): Dialect {
         const connection = await acquire(...args);
         if (!connection[patched]) {
           const execute = connection.executeQuery.bind(connection);
-          connection.executeQuery = async (query, ...rest) => {
-            try {
-              return await execute(query, ...rest);
-            } catch (error) {
-              if (isObject(error) && !(failedQuery in error)) {
-                const failure: FailedQuery = { sql: query.sql, queryId: query.queryId };
-                Object.defineProperty(error, failedQuery, { value: failure });
+          connection.executeQuery = (query, ...rest) =>
+            withQuerySite({ loc: sitesOf.get(query.queryId) }, async () => {
+              try {
+                return await execute(query, ...rest);
+              } catch (error) {
+                if (isObject(error) && !(failedQuery in error)) {
+                  const failure: FailedQuery = { sql: query.sql, queryId: query.queryId };
+                  Object.defineProperty(error, failedQuery, { value: failure });
+                }
+                throw markOrigin(error);
               }
-              throw error;
-            }
-          };
+            });
           connection[patched] = true;
         }
         return connection;

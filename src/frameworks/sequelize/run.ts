@@ -12,6 +12,7 @@ import {
   type SourceLocation,
 } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
+import { runAction } from '../action.js';
 import { exportedAction } from '../run-errors.js';
 
 // The migration line of the queryInterface / sequelize call that failed, set on the way out.
@@ -84,7 +85,7 @@ export async function createSequelizeRunner(context: RunnerContext): Promise<Mig
         ? [{ name: basename(file), path: file, context: traced }]
         : [traced, Sequelize];
       try {
-        await (action as Action).apply(loaded, args);
+        await runAction(() => (action as Action).apply(loaded, args));
       } catch (error) {
         throw await runError(error, file, context);
       }

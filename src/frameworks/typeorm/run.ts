@@ -2,6 +2,7 @@
 // DataSource on the engine's pg driver, one QueryRunner per migration, up in a transaction unless
 // the class sets `transaction = false`. The bookkeeping table is left out: it is not the migration's.
 import { captureCallSites, firstParagraph, frameIn, siteIn } from '../../load/index.js';
+import { markOrigin, runAction, withQuerySite } from '../action.js';
 import { MigrationRunError, type Direction, type MigrationFile, type MigrationRunner } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
 
@@ -70,7 +71,7 @@ export async function createTypeormRunner(context: RunnerContext): Promise<Migra
           await queryRunner.beforeMigration();
           await queryRunner.startTransaction();
         }
-        await action.call(instance, traced(queryRunner, refuseOutsideTransactionOnPgMem(context, queryRunner)));
+        await runAction(() => action.call(instance, traced(queryRunner, refuseOutsideTransactionOnPgMem(context, queryRunner))));
         if (transactional) {
           await queryRunner.commitTransaction();
           await queryRunner.afterMigration();
@@ -113,26 +114,38 @@ function traced<T extends object>(target: T, beforeQuery?: (sql: string) => Prom
           if (typeof error === 'object' && error !== null && !(issuedAt in error)) {
             Object.defineProperty(error, issuedAt, { value: sites });
           }
-          return error;
+          return markOrigin(error);
         };
-        if (property === 'query' && beforeQuery && typeof args[0] === 'string') {
-          const sql = args[0];
-          return beforeQuery(sql).then(
-            () => (value as (...a: unknown[]) => Promise<unknown>).apply(object, args),
-          ).catch((error: unknown) => Promise.reject(tag(error)));
-        }
-        let result: unknown;
-        try {
-          // TypeORM's own inner calls go to the real object: only the migration's calls are traced.
-          result = (value as (...a: unknown[]) => unknown).apply(object, args);
-        } catch (error) {
-          throw tag(error);
-        }
-        if (result instanceof Promise) return result.catch((error: unknown) => Promise.reject(tag(error)));
-        return result;
+        return withQuerySite({ sites }, () => callTraced(object, value as (...a: unknown[]) => unknown, property, args, tag, beforeQuery));
       };
     },
   });
+}
+
+/** One call the migration makes, with its failure tagged with where it was made. */
+function callTraced(
+  object: object,
+  value: (...a: unknown[]) => unknown,
+  property: string,
+  args: unknown[],
+  tag: (error: unknown) => unknown,
+  beforeQuery?: (sql: string) => Promise<void>,
+): unknown {
+  if (property === 'query' && beforeQuery && typeof args[0] === 'string') {
+    const sql = args[0];
+    return beforeQuery(sql)
+      .then(() => value.apply(object, args))
+      .catch((error: unknown) => Promise.reject(tag(error)));
+  }
+  let result: unknown;
+  try {
+    // TypeORM's own inner calls go to the real object: only the migration's calls are traced.
+    result = value.apply(object, args);
+  } catch (error) {
+    throw tag(error);
+  }
+  if (result instanceof Promise) return result.catch((error: unknown) => Promise.reject(tag(error)));
+  return result;
 }
 
 // Statements that may be among those Postgres refuses in a transaction block; the parser decides.
