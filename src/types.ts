@@ -43,6 +43,19 @@ export interface MigrationSet {
   /** Absolute path of the project the framework is resolved from (nearest package.json). */
   projectDir: string;
   migrations: MigrationFile[];
+  /**
+   * SQL run on every empty database before the first migration, in order: the config's `setup` and
+   * `baseline`, and what the framework itself does on connect (TypeORM's uuid-ossp).
+   */
+  setup?: SetupScript[];
+}
+
+export interface SetupScript {
+  sql: string;
+  /** Where it comes from, as the user names it: `rollsafe.config.json: sets[0].setup`. */
+  origin: string;
+  /** A schema dump: the session settings it changes (pg_dump empties search_path) are put back after it. */
+  dump?: boolean;
 }
 
 // ---------------------------------------------------------------- analyse
@@ -216,6 +229,10 @@ export interface ProtocolResult {
   engine: EngineName;
   /** The engine that was tried first and overturned, when a finding was re-checked. */
   checkedFirstOn?: EngineName;
+  /** The set's first migration: it runs on an empty database (plus the set's setup). */
+  firstOfSet?: boolean;
+  /** The findings are `engine`'s, which the re-check could not confirm: why (an extension PGlite lacks). */
+  unconfirmed?: { engine: EngineName; message: string };
   /** An earlier migration of the set did not replay: nothing below was run. */
   replayError?: { migration: string; message: string; unsupported?: boolean };
   /** The migration could not be loaded (syntax error, throws on import, missing module). */

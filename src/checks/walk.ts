@@ -8,6 +8,7 @@ import type { Engine, EngineName, MigrationFile, MigrationRunner, MigrationSet, 
 import type { HistoryVerdict } from './history.js';
 import { runProtocol } from './protocol.js';
 import { ReplayCache } from './replay-cache.js';
+import { applySetupOnReset, SetupError } from './setup.js';
 import type { Sandbox } from './sandbox.js';
 
 export interface CheckTarget {
@@ -56,8 +57,12 @@ export async function walkSet(
   sandbox?: Sandbox,
   transactional?: Promise<Record<string, boolean> | undefined>,
 ): Promise<void> {
-  const { set } = input;
-  const adapter = await loadAdapter(set.framework);
+  const adapter = await loadAdapter(input.set.framework);
+  // What the framework runs on connect joins the config's setup: both precede the first migration.
+  const implied = (await adapter.impliedSetup?.(input.set)) ?? [];
+  const set: MigrationSet = implied.length ? { ...input.set, setup: [...(input.set.setup ?? []), ...implied] } : input.set;
+  // pg-mem hands to PGlite a set whose setup it cannot run.
+  let primary = input.engine;
   const imports = new Map<string, Promise<Record<string, unknown>>>();
   const importOnce = (path: string) => {
     let loaded = imports.get(path);
@@ -72,6 +77,12 @@ export async function walkSet(
       // PGlite takes a while to boot: it is created only when a target first needs it, off the clock.
       tell({ type: 'booting', engine: name });
       const engine = await createEngine(name, { databaseUrl: input.databaseUrl, extensions: name === 'pglite' ? await extensionsMentioned(set) : undefined });
+      applySetupOnReset(engine, set.setup);
+      // A setup that fails is said once, before any migration runs.
+      if (set.setup?.length) await engine.reset().catch(async (error: unknown) => {
+        await engine.close().catch(() => undefined);
+        throw error;
+      });
       const runner = await adapter.createRunner({
         engine,
         set,
@@ -138,7 +149,7 @@ export async function walkSet(
         },
       });
     };
-    let engine = input.engine;
+    let engine = primary;
     let run = await on(engine);
     if (engine === 'pg-mem' && input.fallback && (run.notRun?.unsupported || run.verdicts.size > 0)) run = await on((engine = 'pglite'));
     // Refused connections were reported by each migration's own check.
@@ -150,7 +161,10 @@ export async function walkSet(
 
   try {
     // Boot the engine and the framework while the main thread is still reading the migrations.
-    await stateOf(input.engine);
+    await stateOf(primary).catch(async (error: unknown) => {
+      if (!(error instanceof SetupError && error.engineLimit && primary === 'pg-mem' && input.fallback)) throw error;
+      await stateOf((primary = 'pglite'));
+    });
     const hasDown = downs ? await downs : undefined;
     const inTransaction = transactional ? await transactional : undefined;
     for (const target of inSetOrder(set, input.targets)) {
@@ -158,23 +172,27 @@ export async function walkSet(
       if (inTransaction) target.transactional = inTransaction[target.migration.path] ?? target.transactional;
       const path = target.migration.path;
       // Booting the engine is not the migration's time; loading it is (a top-level loop hangs here).
-      await stateOf(input.engine);
-      tell({ type: 'start', path, engine: input.engine });
+      await stateOf(primary);
+      tell({ type: 'start', path, engine: primary });
       sandbox?.takeViolations();
       if (sandbox) sandbox.during = 'load';
       // Only code migrations are modules; SQL files are read by their runner.
       const loadError = isModule(path) ? await loadErrorOf(importOnce, path) : undefined;
       if (loadError) {
-        tell({ type: 'result', path, result: withViolations({ engine: input.engine, steps: [], loadError }, target.migration, sandbox) });
+        tell({ type: 'result', path, result: withViolations({ engine: primary, steps: [], loadError }, target.migration, sandbox) });
         continue;
       }
-      const first = await checkOn(input.engine, target);
+      const first = await checkOn(primary, target);
       let result = first.result;
-      if (input.engine === 'pg-mem' && input.fallback && !isClean(result) && !first.engineIndependent) {
+      if (primary === 'pg-mem' && input.fallback && !isClean(result) && !first.engineIndependent) {
         // pg-mem is an emulation: only real Postgres (PGlite) may fail a migration.
         await stateOf('pglite');
-        result = (await checkOn('pglite', target, 'pg-mem')).result;
+        const recheck = (await checkOn('pglite', target, 'pg-mem')).result;
+        const limit = engineLimitOf(recheck);
+        // What PGlite cannot run does not overturn pg-mem's own findings: they stay, said unconfirmed.
+        result = limit && hasOwnFinding(result) ? { ...result, unconfirmed: { engine: 'pglite', message: limit } } : recheck;
       }
+      if (set.migrations[0]?.path === path) result = { ...result, firstOfSet: true };
       tell({ type: 'result', path, result: withViolations(result, target.migration, sandbox) });
     }
     // A migration that hangs would only hang the history again.
@@ -186,6 +204,21 @@ export async function walkSet(
       await engine.close().catch(() => undefined);
     }
   }
+}
+
+/** Why the engine could not run the migration (its own limit), when that is what stopped it. */
+function engineLimitOf(result: ProtocolResult): string | undefined {
+  if (result.replayError?.unsupported) return `${result.replayError.message} (replaying ${result.replayError.migration})`;
+  return result.steps.find((step) => !step.ok && step.error?.unsupported)?.error?.message;
+}
+
+/** A failure or change the engine reported as the migration's, not as its own limit. */
+function hasOwnFinding(result: ProtocolResult): boolean {
+  return (
+    Boolean(result.replayError && !result.replayError.unsupported) ||
+    Boolean(result.upAgainChanges || result.downChanges || result.upAfterDownChanges || result.resumeFailure || result.dataLoss || result.destructiveUp) ||
+    result.steps.some((step) => !step.ok && !step.error?.unsupported)
+  );
 }
 
 /** Clean: every step ran, nothing changed, nothing the engine could not run. */
@@ -248,10 +281,10 @@ function isModule(path: string): boolean {
   return /\.[cm]?[jt]s$/.test(path);
 }
 
-/** The PGlite extensions the set's files name: only those are loaded, as each one slows PGlite's start. */
+/** The PGlite extensions the set's files and setup name: only those are loaded, as each one slows PGlite's start. */
 async function extensionsMentioned(set: MigrationSet): Promise<string[]> {
-  const { pgliteExtensionNames } = await import('../engines/pglite.js');
+  const { extensionsNamedIn } = await import('../engines/pglite.js');
   const files = set.migrations.flatMap((m) => (m.downPath ? [m.path, m.downPath] : [m.path]));
   const text = (await Promise.all(files.map((file) => readFile(file, 'utf8').catch(() => '')))).join('\n');
-  return pgliteExtensionNames.filter((name) => text.includes(name) || text.includes(name.replace(/-/g, '_')));
+  return extensionsNamedIn([text, ...(set.setup ?? []).map((script) => script.sql)].join('\n'));
 }
