@@ -203,6 +203,47 @@ describe('the static model (Python ast)', () => {
   });
 });
 
+describe("the revision's own guard helpers and f-string names", () => {
+  const helper = [
+    'def column_exists(table, column):',
+    '    bind = op.get_bind()',
+    '    row = bind.execute(',
+    '        sa.text("SELECT 1 FROM information_schema.columns WHERE table_name = :t AND column_name = :c"),',
+    '        {"t": table, "c": column},',
+    '    ).first()',
+    '    return row is not None',
+    '',
+  ].join('\n');
+  const dir = project({
+    'alembic/versions/a_helper.py':
+      'TABLE = "apikey"\n' +
+      revision(
+        'a',
+        'None',
+        ['    if not column_exists(TABLE, "scopes"):', '        op.add_column(TABLE, sa.Column("scopes", sa.Text()))', '        op.execute(f"CREATE INDEX ix_scopes ON {TABLE} (scopes)")', ''].join('\n'),
+        ['    if column_exists(TABLE, "scopes"):', '        op.drop_column(TABLE, "scopes")', ''].join('\n'),
+      ) +
+      '\n\n' +
+      helper,
+    'alembic/versions/b_fstring.py': revision('b', '"a"', ['    table = get_table_name()', '    op.execute(f"ALTER TABLE {table} ADD COLUMN note text")', ''].join('\n')),
+  });
+  const file = (name: string) => join(dir, 'alembic/versions', name);
+
+  it('a helper in the module that queries information_schema guards what it wraps', async () => {
+    const model = await analyseAlembicRevision(file('a_helper.py'));
+    expect(model.operations.map((op) => `${op.direction} ${op.kind} ${op.target ?? ''} ${op.guarded ? 'guarded' : 'UNGUARDED'}`)).toEqual([
+      'up op.add_column apikey.scopes guarded',
+      'up CREATE INDEX ix_scopes guarded',
+      'down op.drop_column apikey.scopes guarded',
+    ]);
+  });
+
+  it('an f-string names what a constant holds, else prints the expression as written', async () => {
+    const model = await analyseAlembicRevision(file('b_fstring.py'));
+    expect(model.operations.map((op) => `${op.kind} ${op.target}`)).toEqual(['ALTER TABLE ADD COLUMN {table}.note']);
+  });
+});
+
 describe('the fix the installed Alembic supports', () => {
   it('suggests the keyword when the signature has it, an inspector check when it does not', () => {
     const current = { version: '1.20.0', params: { create_table: ['if_not_exists'], drop_column: [] } };

@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Comment, directivesIn, parseDirectives } from '../../directives.js';
 import { analyseSql } from '../../sql/analyse.js';
+import { withPlaceholdersShown } from '../ts-source.js';
 import type { Direction, MigrationModel, Operation, SourceLocation } from '../../types.js';
 import { findAlembicProject, headsOf, readRevisions, versionDirsOf } from './discover.js';
 import { findPython, runHelper } from './python.js';
@@ -25,7 +26,9 @@ interface FileReading {
     guarded: boolean;
     loc: { line: number; column: number };
   }[];
-  sql?: { direction: Direction; sql: string; line: number; column: number }[];
+  /** `placeholders`: an f-string's `{…}` that named no constant, each as the placeholder standing in for it. */
+  /** `guarded`: the op.execute sits under an existence check, which guards every statement it runs. */
+  sql?: { direction: Direction; sql: string; line: number; column: number; placeholders?: Record<string, string>; guarded?: boolean }[];
   /** Reads the database (op.get_bind(), an inspector): cannot be rendered offline. */
   live?: boolean;
   /** Has an autocommit_block: part of it runs outside the revision's transaction. */
@@ -134,7 +137,9 @@ export async function analyseAlembicRevision(path: string): Promise<MigrationMod
   let transactional = !reading.autocommit;
   for (const piece of reading.sql ?? []) {
     const analysis = await analyseSql(piece.sql, { file: path, direction: piece.direction, baseLine: piece.line, baseColumn: piece.column });
-    operations.push(...analysis.operations);
+    const show = (text: string | undefined) => (text === undefined ? undefined : withPlaceholdersShown(text, piece.placeholders));
+    const shown = analysis.operations.map((o) => (piece.placeholders ? { ...o, kind: show(o.kind)!, target: show(o.target), fix: show(o.fix) } : o));
+    operations.push(...shown.map((o) => (piece.guarded ? { ...o, guarded: true } : o)));
     transactional &&= analysis.transactional;
     if (analysis.parseError && !model.parseError) model.parseError = analysis.parseError;
   }
