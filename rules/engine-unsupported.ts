@@ -9,6 +9,7 @@ export default defineRule({
     messages: {
       statement: '{{engine}} cannot run this statement, so the {{step}} check was not done: {{error}}',
       replay: '{{engine}} cannot replay the earlier migration {{migration}}, so this migration was not run: {{error}}',
+      environment: '{{error}} (the {{step}} check was not done)',
       extension: 'could not confirm on {{engine}}: {{reason}}; use --engine postgres (the {{step}} check was not done)',
       unconfirmed: 'could not confirm on {{engine}}: {{reason}}; use --engine postgres (the findings here are {{first}}\'s alone)',
     },
@@ -30,6 +31,11 @@ export default defineRule({
     }
     for (const step of result.steps) {
       if (step.ok || !step.error?.unsupported) continue;
+      // The project's python, not the engine, could not run it: said as it is.
+      if (/^(cannot import the revision with|the Alembic helper|cannot run .*python)/.test(step.error.message)) {
+        report({ messageId: 'environment', data: { error: step.error.message, step: step.step }, loc: step.error.loc ?? model.up });
+        continue;
+      }
       const extension = missingExtension(step.error.message);
       if (extension) {
         report({ messageId: 'extension', data: { engine: displayName(result.engine), reason: extension, step: step.step }, loc: step.error.loc ?? model.up });

@@ -238,7 +238,7 @@ export interface ProtocolResult {
   /** The migration could not be loaded (syntax error, throws on import, missing module). */
   loadError?: { message: string; loc?: SourceLocation };
   /** It did not finish within the per-migration timeout. */
-  timedOut?: { step: ProtocolStepName; ms: number };
+  timedOut?: { step: ProtocolStepName; ms: number; statement?: string };
   /** It used more memory than the checks may (`limits.memoryMb`) and was stopped. */
   outOfMemory?: { step: ProtocolStepName; mb: number };
   steps: StepOutcome[];

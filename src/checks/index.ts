@@ -105,7 +105,12 @@ interface Position {
   replayingPath?: string;
   /** In the whole-history pass: a hang there ends the pass, not a migration's own check. */
   history?: boolean;
+  /** The last statement sent in this window: where a hang was. */
+  statement?: string;
 }
+
+/** How far statements keep extending a step's window, in multiples of timeouts.migrationMs. */
+const windowCapFactor = 6;
 
 function walkInWorker(
   input: WalkInput,
@@ -131,13 +136,29 @@ function walkInWorker(
       if (outcome.error) reject(outcome.error);
       else resolve(outcome.hang);
     };
+    // A window allows timeoutMs without progress; each statement the migration sends extends it, up to
+    // `windowCapFactor` times timeoutMs per step: heavy DDL (256 partitions) passes, a hang or an endless loop does not.
+    let windowStart = Date.now();
+    let stepStart = windowStart;
+    let extended = false;
+    const expire = () => {
+      if (!position) return finish({ error: new Error(`the migration checks did not start within ${timeoutMs} ms`) });
+      if (position.history) return finish({});
+      finish({ hang: recordTimeout(position, extended ? Date.now() - windowStart : timeoutMs, input, record) });
+    };
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (!position) return finish({ error: new Error(`the migration checks did not start within ${timeoutMs} ms`) });
-        if (position.history) return finish({});
-        finish({ hang: recordTimeout(position, timeoutMs, input, record) });
-      }, timeoutMs);
+      windowStart = stepStart = Date.now();
+      extended = false;
+      if (position) position.statement = undefined;
+      timer = setTimeout(expire, timeoutMs);
+    };
+    const extend = () => {
+      const left = timeoutMs * windowCapFactor - (Date.now() - stepStart);
+      if (left <= 0) return;
+      extended = true;
+      clearTimeout(timer);
+      timer = setTimeout(expire, Math.min(timeoutMs, left));
     };
 
     if (input.downsPending) {
@@ -167,8 +188,15 @@ function walkInWorker(
             position.step = event.step;
             position.replaying = undefined;
           }
-          // One window for the protocol's steps; the replays before it had their own.
+          // One window for the protocol's steps; the replays before it had their own. Each step has its own cap.
           if (event.step === 'up') arm();
+          else stepStart = Date.now();
+          break;
+        case 'statement':
+          if (position) {
+            position.statement = event.sql;
+            extend();
+          }
           break;
         case 'result':
           clearTimeout(timer);
@@ -212,16 +240,23 @@ function recordTimeout(
   record: (path: string, result: ProtocolResult) => void,
 ): Hang {
   const base = { engine: position.engine, ...(position.checkedFirstOn ? { checkedFirstOn: position.checkedFirstOn } : {}), steps: [] };
+  const seconds = Math.round(ms / 100) / 10;
+  const inStatement = position.statement ? `, in \`${oneLine(position.statement)}\`` : '';
   if (position.replaying) {
-    const message = `its up did not finish within ${ms} ms`;
+    const message = `its up did not finish within ${seconds} s${inStatement}`;
     record(position.path, { ...base, replayError: { migration: position.replaying, message } });
     return { hangsOnUp: position.replayingPath };
   }
   // No step yet means it hung while loading, which replaying it would do again.
   const step = position.step ?? 'up';
-  record(position.path, { ...base, timedOut: { step, ms } });
+  record(position.path, { ...base, timedOut: { step, ms, ...(position.statement ? { statement: oneLine(position.statement) } : {}) } });
   const target = input.targets.find((t) => t.migration.path === position.path);
   return { hangsOnUp: step === 'up' && target ? target.migration.path : undefined };
+}
+
+function oneLine(sql: string): string {
+  const line = sql.replace(/\s+/g, ' ').trim();
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
 }
 
 function recordOutOfMemory(

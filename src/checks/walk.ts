@@ -38,6 +38,8 @@ export type WalkEvent =
   | { type: 'start'; path: string; engine: EngineName; checkedFirstOn?: EngineName }
   | { type: 'replay'; path: string; replaying: string }
   | { type: 'step'; path: string; step: ProtocolStepName }
+  /** A statement the migration sent: progress, which extends the window it runs in (see checks/index.ts). */
+  | { type: 'statement'; sql: string }
   | { type: 'result'; path: string; result: ProtocolResult }
   | { type: 'history-step'; path: string; direction: 'up' | 'down' }
   | { type: 'history'; engine: EngineName; verdicts: Record<string, HistoryVerdict> };
@@ -78,6 +80,7 @@ export async function walkSet(
       tell({ type: 'booting', engine: name });
       const engine = await createEngine(name, { databaseUrl: input.databaseUrl, extensions: name === 'pglite' ? await extensionsMentioned(set) : undefined });
       applySetupOnReset(engine, set.setup);
+      reportStatements(engine, (sql) => tell({ type: 'statement', sql }));
       // A setup that fails is said once, before any migration runs.
       if (set.setup?.length) await engine.reset().catch(async (error: unknown) => {
         await engine.close().catch(() => undefined);
@@ -204,6 +207,14 @@ export async function walkSet(
       await engine.close().catch(() => undefined);
     }
   }
+}
+
+/** Tells each statement sent through the engine (the runners' and the setup's), first 200 characters. */
+function reportStatements(engine: Engine, told: (sql: string) => void): void {
+  const query = engine.query.bind(engine);
+  const exec = engine.exec.bind(engine);
+  engine.query = (sql, params) => (told(sql.slice(0, 200)), query(sql, params));
+  engine.exec = (sql) => (told(sql.slice(0, 200)), exec(sql));
 }
 
 /** Why the engine could not run the migration (its own limit), when that is what stopped it. */

@@ -7,7 +7,7 @@ import { analyseSql } from '../../sql/analyse.js';
 import { withPlaceholdersShown } from '../ts-source.js';
 import type { Direction, MigrationModel, Operation, SourceLocation } from '../../types.js';
 import { findAlembicProject, headsOf, readRevisions, versionDirsOf } from './discover.js';
-import { findPython, runHelper } from './python.js';
+import { pythonOptions, runHelper } from './python.js';
 
 /** What the helper's `read` answers (see read_file in the helper). */
 export interface ReadReply {
@@ -52,7 +52,7 @@ export async function readRevisionFiles(path: string): Promise<{ reply: ReadRepl
   if (!reply) {
     const project = findAlembicProject(dir);
     const cwd = project?.dir ?? dir;
-    reply = runHelper<ReadReply>('read', { files }, { python: findPython(cwd), cwd, sysPath: project?.sysPath ?? [] });
+    reply = runHelper<ReadReply>('read', { files }, pythonOptions(cwd, project?.sysPath ?? []));
     readings.set(key, reply);
     reply.catch(() => readings.delete(key));
   }
