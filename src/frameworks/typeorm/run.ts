@@ -29,6 +29,31 @@ interface DataSource {
 
 type DataSourceClass = new (options: Record<string, unknown>) => DataSource;
 
+/** TypeORM 0.2's Connection: the same QueryRunner, opened with connect() and closed with close(). */
+interface Connection {
+  isConnected: boolean;
+  connect(): Promise<unknown>;
+  close(): Promise<void>;
+  createQueryRunner(): QueryRunner;
+}
+
+type ConnectionClass = new (options: Record<string, unknown>) => Connection;
+
+/** A DataSource (0.3 and later), or 0.2's Connection seen as one. */
+function openDataSource(typeorm: { DataSource?: DataSourceClass; Connection?: ConnectionClass }, options: Record<string, unknown>): DataSource {
+  if (typeorm.DataSource) return new typeorm.DataSource(options);
+  if (!typeorm.Connection) throw new MigrationRunError('this typeorm exports neither DataSource (0.3 and later) nor Connection (0.2)');
+  const connection = new typeorm.Connection({ name: 'rollsafe', ...options });
+  return {
+    get isInitialized() {
+      return connection.isConnected;
+    },
+    initialize: () => connection.connect(),
+    destroy: () => connection.close(),
+    createQueryRunner: () => connection.createQueryRunner(),
+  };
+}
+
 interface MigrationInstance {
   name?: string;
   transaction?: boolean;
@@ -39,9 +64,9 @@ interface MigrationInstance {
 type MigrationClass = (new () => MigrationInstance) & { name: string };
 
 export async function createTypeormRunner(context: RunnerContext): Promise<MigrationRunner> {
-  const typeorm = await context.requireFromProject<{ DataSource: DataSourceClass }>('typeorm');
+  const typeorm = await context.requireFromProject<{ DataSource?: DataSourceClass; Connection?: ConnectionClass }>('typeorm');
   // PostgresConnectionOptions.driver: the `pg` module TypeORM would otherwise require itself.
-  const dataSource = new typeorm.DataSource({ type: 'postgres', driver: context.engine.pgDriver(), logging: false, migrations: [] });
+  const dataSource = openDataSource(typeorm, { type: 'postgres', driver: context.engine.pgDriver(), logging: false, migrations: [] });
   let initializing: Promise<unknown> | undefined;
 
   async function ready(): Promise<void> {
