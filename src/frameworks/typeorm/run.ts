@@ -1,9 +1,12 @@
 // Runs TypeORM migrations on an engine with the user's own TypeORM, as MigrationExecutor does: a
 // DataSource on the engine's pg driver, one QueryRunner per migration, up in a transaction unless
 // the class sets `transaction = false`. The bookkeeping table is left out: it is not the migration's.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { captureCallSites, firstParagraph, frameIn, siteIn } from '../../load/index.js';
 import { MigrationRunError, type Direction, type MigrationFile, type MigrationRunner } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
+import { installedPackage } from '../versions.js';
 
 // The call stack of the migration's `queryRunner.*` call that a failure came out of.
 const issuedAt = Symbol('rollsafe.issuedAt');
@@ -64,7 +67,13 @@ interface MigrationInstance {
 type MigrationClass = (new () => MigrationInstance) & { name: string };
 
 export async function createTypeormRunner(context: RunnerContext): Promise<MigrationRunner> {
-  const typeorm = await context.requireFromProject<{ DataSource?: DataSourceClass; Connection?: ConnectionClass }>('typeorm');
+  type TypeormModule = { DataSource?: DataSourceClass; Connection?: ConnectionClass };
+  const installed = installedPackage('typeorm', context.set.projectDir);
+  // 0.2 tells a Table from a table name with instanceof: the runner must use the very copy the
+  // migrations' loader gives them, loaded through it before anything requires typeorm natively.
+  const typeorm = /^0\.[012]\./.test(installed?.version ?? '')
+    ? ((await context.importMigration(createRequire(join(context.set.projectDir, 'package.json')).resolve('typeorm'))) as TypeormModule)
+    : await context.requireFromProject<TypeormModule>('typeorm');
   // PostgresConnectionOptions.driver: the `pg` module TypeORM would otherwise require itself.
   const dataSource = openDataSource(typeorm, { type: 'postgres', driver: context.engine.pgDriver(), logging: false, migrations: [] });
   let initializing: Promise<unknown> | undefined;
