@@ -34,7 +34,7 @@ function fixtureFiles(set: string): { files: Record<string, string>; expected: R
 }
 
 /** The findings on every migration of the project, each checked as `rollsafe lint <file>` would. */
-async function findings(dir: string, framework: 'node-pg-migrate'): Promise<Record<string, string[]>> {
+async function findings(dir: string, framework: 'node-pg-migrate' | 'knex' | 'kysely'): Promise<Record<string, string[]>> {
   const paths = readdirSync(join(dir, 'migrations')).map((file) => join(dir, 'migrations', file));
   const { results } = await lint({ cwd: dir, paths, all: false, staged: false, framework });
   const actual = verdicts(results, join(dir, 'migrations'));
@@ -102,4 +102,57 @@ describe('node-pg-migrate majors give the same findings on the same rule cases',
     expect(error?.name).toBe('FrameworkVersionError');
     expect(error?.message).toMatch(/^node-pg-migrate 5\.10\.0 \(.*\) is not supported: rollsafe runs node-pg-migrate 6\.x, 7\.x, 8\.x and 9\.x$/);
   }, 120_000);
+});
+
+describe('knex majors give the same findings on the same rule cases', () => {
+  for (const [alias, version] of [
+    ['knex-0.95', '0.95'],
+    ['knex', '3'],
+  ] as const) {
+    // knex/clean-cjs uses table.check(), which knex has only since 1.0.
+    for (const set of ['mistakes']) {
+      it(`${version}: knex/${set}`, async () => {
+        const { files, expected } = fixtureFiles(join('knex', set));
+        const dir = projectWith('knex', alias, files);
+        expect(await findings(dir, 'knex')).toEqual(sorted(expected));
+      }, 180_000);
+    }
+  }
+});
+
+// Written with what Kysely 0.23 already has (no column-level ifNotExists): the same case on 0.23 and on today's.
+const kyselyUsers = `import { Kysely } from 'kysely';
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema.createTable('users').ifNotExists().addColumn('id', 'serial', (col) => col.primaryKey()).execute();
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('users').ifExists().execute();
+}
+`;
+const kyselyNickname = `import { Kysely } from 'kysely';
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('users').addColumn('nickname', 'text').execute();
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('users').dropColumn('nickname').execute();
+}
+`;
+
+describe('Kysely versions give the same findings on the same rule cases', () => {
+  for (const [alias, version] of [
+    ['kysely-0.23', '0.23'],
+    ['kysely', 'current'],
+  ] as const) {
+    it(`${version}: an unguarded addColumn after a guarded createTable`, async () => {
+      const dir = projectWith('kysely', alias, { '2024_01_01_000000_users.ts': kyselyUsers, '2024_01_02_000000_nickname.ts': kyselyNickname });
+      const actual = await findings(dir, 'kysely');
+      expect(actual['2024_01_01_000000_users.ts']).toEqual([]);
+      // The rules, not the lines: Kysely 0.23 runs plugins after an await, where the dynamic findings land on the line above the call.
+      expect(actual['2024_01_02_000000_nickname.ts'].map((finding) => finding.split('@')[0])).toEqual(['idempotent-down', 'idempotent-up', 'require-guard', 'require-guard']);
+    }, 180_000);
+  }
 });
