@@ -10,6 +10,7 @@ Replies are JSON, one object per line on stdout.
 """
 
 import ast
+import re
 import inspect
 import io
 import json
@@ -78,11 +79,20 @@ def call_name(node):
 schema_functions = set()
 
 
+# A SELECT on the catalogs (`SELECT 1 FROM information_schema.columns WHERE …`) is an existence check too.
+CATALOG_QUERY = re.compile(
+    r"^\s*(?:select|with)\b.*(?:\binformation_schema\b|\bpg_(?:catalog|class|namespace|indexes|constraint|type|attribute|tables|views|matviews|proc|extension|trigger)\b|\bto_regclass\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def reads_schema(node, schema_names):
     for sub in ast.walk(node):
         if isinstance(sub, ast.Call) and (call_name(sub)[1] in INSPECTOR_READS or call_name(sub)[1] in schema_functions):
             return True
         if isinstance(sub, ast.Name) and sub.id in schema_names:
+            return True
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and CATALOG_QUERY.search(sub.value):
             return True
     return False
 
@@ -107,19 +117,53 @@ def keyword_true(call, name):
 
 
 def first_string(call, names=("sqltext",)):
-    """The SQL text of op.execute("...") / op.execute(sa.text("...")) when it is a literal."""
+    """The SQL text of op.execute("...") / op.execute(sa.text("...")) when it is a literal or an f-string."""
     arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in names), None)
     if isinstance(arg, ast.Call) and call_name(arg)[1] == "text" and arg.args:
         arg = arg.args[0]
     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
         return arg
+    if isinstance(arg, ast.JoinedStr):
+        return arg
     return None
+
+
+# String constants of the module and of the function being read: what an f-string's `{name}` holds.
+string_constants = {}
+
+
+def collect_constants(body, into):
+    for stmt in body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            value = literal(stmt.value)
+            if isinstance(value, (str, int)) and not isinstance(value, bool):
+                into[stmt.targets[0].id] = str(value)
+
+
+def fstring_text(node, constants, source_lines):
+    """An f-string's SQL: constants in place of their `{name}`, a placeholder (printed back as written) for the rest."""
+    text, placeholders = "", {}
+    for index, part in enumerate(node.values):
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            text += part.value
+            continue
+        expression = part.value if isinstance(part, ast.FormattedValue) else part
+        if isinstance(expression, ast.Name) and expression.id in constants:
+            text += constants[expression.id]
+            continue
+        written = "{" + (ast.get_source_segment("\n".join(source_lines), expression) or "…") + "}"
+        placeholder = ("x" + format(index, "x")).ljust(len(written), "_")
+        placeholders[placeholder] = written
+        text += placeholder
+    return text, placeholders
 
 
 def name_of(node):
     """A literal name, or the name inside op.f("ix_...") (Alembic's naming-convention marker)."""
     if isinstance(node, ast.Call) and call_name(node)[1] == "f" and node.args:
         node = node.args[0]
+    if isinstance(node, ast.Name) and node.id in string_constants:
+        return string_constants[node.id]
     return literal(node)
 
 
@@ -129,9 +173,9 @@ def target_of(call, op_name):
     if op_name in ("create_index", "drop_index", "drop_constraint") and args:
         return args[0]
     if op_name == "add_column" and call.args:
-        table = literal(call.args[0])
+        table = name_of(call.args[0])
         column = call.args[1] if len(call.args) > 1 else None
-        name = literal(column.args[0]) if isinstance(column, ast.Call) and column.args else None
+        name = name_of(column.args[0]) if isinstance(column, ast.Call) and column.args else None
         return f"{table}.{name}" if table and name else table
     if op_name == "drop_column" and len(args) == 2:
         return f"{args[0]}.{args[1]}"
@@ -148,6 +192,8 @@ class FunctionReader:
         self.sql = []
 
     def read(self, func):
+        self.constants = {}
+        collect_constants(func.body, self.constants)
         schema_names = set()
         for sub in ast.walk(func):
             if isinstance(sub, ast.Assign) and reads_schema(sub.value, set()):
@@ -191,13 +237,19 @@ class FunctionReader:
         loc = {"line": node.lineno, "column": node.col_offset + 1}
         if name == "execute":
             text = first_string(node)
-            if text is not None:
+            if isinstance(text, ast.JoinedStr):
+                sql, placeholders = fstring_text(text, {**string_constants, **self.constants}, self.lines)
+                opening = self.lines[text.lineno - 1][text.col_offset:]
+                quotes = len(opening) - len(opening.lstrip("rRfFbB"))
+                quotes += 3 if opening[quotes:quotes + 3] in ('"""', "'''") else 1
+                self.sql.append({"direction": self.direction, "sql": sql, "line": text.lineno, "column": text.col_offset + quotes + 1, "placeholders": placeholders, "guarded": guarded})
+            elif text is not None:
                 # A triple-quoted string starting on the call's line: its text starts there too.
                 # Where the SQL itself starts: after the string's prefix and opening quotes.
                 opening = self.lines[text.lineno - 1][text.col_offset:]
                 quotes = len(opening) - len(opening.lstrip("rRuUbB"))
                 quotes += 3 if opening[quotes:quotes + 3] in ('"""', "'''") else 1
-                self.sql.append({"direction": self.direction, "sql": text.value, "line": text.lineno, "column": text.col_offset + quotes + 1})
+                self.sql.append({"direction": self.direction, "sql": text.value, "line": text.lineno, "column": text.col_offset + quotes + 1, "guarded": guarded})
             return
         if name in GUARDED_BY_IF_NOT_EXISTS or name in GUARDED_BY_IF_EXISTS or name == "drop_column":
             keyword = "if_not_exists" if name in GUARDED_BY_IF_NOT_EXISTS else "if_exists"
@@ -234,6 +286,8 @@ def read_file(path):
         return {"parseError": {"message": str(error), "line": 1, "column": 1}}
     model = {"functions": {}, "operations": [], "sql": [], "live": False, "autocommit": False, "vars": {}, "comments": comments_of(source)}
     schema_functions.clear()
+    string_constants.clear()
+    collect_constants(tree.body, string_constants)
     helpers = [stmt for stmt in tree.body if isinstance(stmt, ast.FunctionDef) and stmt.name not in ("upgrade", "downgrade")]
     # Twice: a helper may call another helper.
     for _ in range(2):

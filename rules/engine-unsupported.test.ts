@@ -97,3 +97,34 @@ describe('engine-unsupported is never a migration bug', () => {
     expect(findings.map((f) => `${f.ruleId}: ${f.message}`)).toEqual([]);
   });
 });
+
+describe('an extension no engine here has', () => {
+  it('is named, with the engine to use instead', async () => {
+    const files = {
+      '001_places.up.sql': 'CREATE EXTENSION IF NOT EXISTS postgis;\nCREATE TABLE IF NOT EXISTS places (id int);\n',
+      '001_places.down.sql': 'DROP TABLE IF EXISTS places;\n',
+    };
+    const { findings } = await lintCase({ framework: 'golang-migrate', files });
+    expect(findings.map((f) => `${f.ruleId}@${f.line}: ${f.message}`)).toEqual([
+      'engine-unsupported@1: could not confirm on PGlite: extension postgis is not available; use --engine postgres (the up check was not done)',
+    ]);
+  });
+
+  it("keeps pg-mem's findings that PGlite could not confirm, and says so", async () => {
+    const { default: rule } = await import('./engine-unsupported.js');
+    const reported: { messageId: string; data?: Record<string, unknown> }[] = [];
+    const loc = { file: 'm.sql', line: 1, column: 1 };
+    rule.check({
+      model: { up: loc } as never,
+      result: {
+        engine: 'pg-mem',
+        steps: [{ step: 'up-again', ok: false, error: { message: 'relation "places" already exists' } }],
+        unconfirmed: { engine: 'pglite', message: 'extension "postgis" is not available' },
+      } as never,
+      report: (finding: { messageId: string; data?: Record<string, unknown> }) => void reported.push(finding),
+    } as never);
+    expect(reported).toEqual([
+      expect.objectContaining({ messageId: 'unconfirmed', data: { engine: 'PGlite', reason: 'extension postgis is not available', first: 'pg-mem' } }),
+    ]);
+  });
+});

@@ -23,6 +23,82 @@ const knexWithCommentAboveCreate = (comment: string) =>
 ruleTester.run('require-guard', {
   valid: [
     {
+      name: "a TypeORM migration guarded by the project's own hasColumn helper (information_schema)",
+      framework: 'typeorm',
+      files: {
+        '1700000000000-CreateApikey.ts': `import { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class CreateApikey1700000000000 implements MigrationInterface {
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('CREATE TABLE IF NOT EXISTS "apikey" ("id" SERIAL PRIMARY KEY)');
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('DROP TABLE IF EXISTS "apikey"');
+  }
+}
+`,
+        '1700000100000-AddApikeyScopes.ts': `import { MigrationInterface, QueryRunner } from 'typeorm';
+
+const tableName = 'apikey';
+const columnName = 'scopes';
+
+async function hasColumn(queryRunner: QueryRunner, table: string, column: string): Promise<boolean> {
+  const rows = await queryRunner.query('SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = $2', [table, column]);
+  return rows.length > 0;
+}
+
+export class AddApikeyScopes1700000100000 implements MigrationInterface {
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    if (!(await hasColumn(queryRunner, tableName, columnName))) {
+      await queryRunner.query(\`ALTER TABLE "\${tableName}" ADD COLUMN "\${columnName}" text\`);
+    }
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    if (await hasColumn(queryRunner, tableName, columnName)) {
+      await queryRunner.query(\`ALTER TABLE "\${tableName}" DROP COLUMN "\${columnName}"\`);
+    }
+  }
+}
+`,
+      },
+    },
+    {
+      name: 'an Alembic revision guarded by a helper in its module (a catalog query)',
+      framework: 'alembic',
+      files: {
+        'versions/aa01_create_apikey.py': `from alembic import op
+import sqlalchemy as sa
+
+revision = "aa01"
+down_revision = None
+
+TABLE = "apikey"
+
+
+def column_exists(table, column):
+    row = op.get_bind().execute(
+        sa.text("SELECT 1 FROM information_schema.columns WHERE table_name = :t AND column_name = :c"),
+        {"t": table, "c": column},
+    ).first()
+    return row is not None
+
+
+def upgrade():
+    op.create_table(TABLE, sa.Column("id", sa.Integer, primary_key=True), if_not_exists=True)
+    if not column_exists(TABLE, "scopes"):
+        op.add_column(TABLE, sa.Column("scopes", sa.Text()))
+
+
+def downgrade():
+    if column_exists(TABLE, "scopes"):
+        op.drop_column(TABLE, "scopes")
+    op.drop_table(TABLE, if_exists=True)
+`,
+      },
+    },
+    {
       name: 'createTable inside a hasTable check',
       framework: 'knex',
       files: {

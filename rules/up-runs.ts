@@ -8,6 +8,8 @@ export default defineRule({
     defaultSeverity: 'error',
     messages: {
       fails: 'up fails on the schema the earlier migrations leave: {{error}}',
+      failsFirst:
+        'up fails on an empty database: {{error}}. If the project prepares the database before its first migration (a schema, an extension, a role, a schema dump), declare it for this set in rollsafe.config.json: "setup" (SQL) or "baseline" (a SQL file)',
     },
     help: 'Fix the statement so it runs after the migrations before it; check names, types and order.',
   },
@@ -16,6 +18,6 @@ export default defineRule({
     if (!step || step.ok || step.error?.unsupported) return;
     // A connection the sandbox refused is sandbox-violation's finding, not a second one here.
     if (result?.sandboxViolations?.some((violation) => violation.loc && violation.loc.line === step.error?.loc?.line)) return;
-    report({ messageId: 'fails', data: { error: step.error?.message ?? 'unknown error' }, loc: step.error?.loc ?? model.up });
+    report({ messageId: result?.firstOfSet ? 'failsFirst' : 'fails', data: { error: step.error?.message ?? 'unknown error' }, loc: step.error?.loc ?? model.up });
   },
 });

@@ -460,7 +460,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 // Errors the user can fix are said in one line; anything else is a bug, with its stack under --debug.
-const expected = new Set(['UsageError', 'ConfigError', 'UnknownRuleError', 'DeployError', 'SetupError']);
+const expected = new Set(['UsageError', 'ConfigError', 'UnknownRuleError', 'DeployError', 'FrameworkVersionError', 'SetupError']);
 const argv = process.argv.slice(2);
 let exitCode: number;
 try {

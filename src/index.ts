@@ -308,7 +308,7 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
   // A server that cannot be reached, or refuses the credentials, is said once and plainly, before any work.
   if ((options.engine ?? config.engine) === 'postgres') await (await import('./engines/postgres-connect.js')).checkServer(options.databaseUrl);
   const { allRules } = await import('../rules/index.js');
-  const sets = await discoverSets(options.cwd, { sets: config.sets?.map((s) => ({ dir: s.dir, framework: s.framework })) });
+  const sets = await discoverSets(options.cwd, { sets: config.sets?.map((s) => ({ dir: s.dir, framework: s.framework, setupScripts: s.setupScripts })) });
   const { targets, unknown } = await selectTargets(options, sets);
   if (options.changedSince !== undefined && !options.all) {
     for (const target of await selectChanged({ ...options, changedSince: options.changedSince }, sets)) {

@@ -40,7 +40,7 @@ function problemsOf(model: MigrationModel, result?: ProtocolResult): Located[] {
     problems.push({
       ruleId: null,
       severity: 2,
-      message: `This migration did not finish within ${seconds} s (during ${result.timedOut.step}); it was stopped.`,
+      message: `This migration did not finish within ${seconds} s (during ${result.timedOut.step}${result.timedOut.statement ? `, in \`${result.timedOut.statement}\`` : ''}); it was stopped.`,
       help: 'Look for an unresolved promise or a loop; raise timeouts.migrationMs in rollsafe.config.json if it is just slow.',
       ...at(top),
     });

@@ -45,6 +45,19 @@ export interface MigrationSet {
   migrations: MigrationFile[];
   /** For the staged copy of a set (src/discover/staged.ts): the folder it copies, which names its caches. */
   origin?: string;
+  /**
+   * SQL run on every empty database before the first migration, in order: the config's `setup` and
+   * `baseline`, and what the framework itself does on connect (TypeORM's uuid-ossp).
+   */
+  setup?: SetupScript[];
+}
+
+export interface SetupScript {
+  sql: string;
+  /** Where it comes from, as the user names it: `rollsafe.config.json: sets[0].setup`. */
+  origin: string;
+  /** A schema dump: the session settings it changes (pg_dump empties search_path) are put back after it. */
+  dump?: boolean;
 }
 
 // ---------------------------------------------------------------- analyse
@@ -220,6 +233,10 @@ export interface ProtocolResult {
   engine: EngineName;
   /** The engine that was tried first and overturned, when a finding was re-checked. */
   checkedFirstOn?: EngineName;
+  /** The set's first migration: it runs on an empty database (plus the set's setup). */
+  firstOfSet?: boolean;
+  /** The findings are `engine`'s, which the re-check could not confirm: why (an extension PGlite lacks). */
+  unconfirmed?: { engine: EngineName; message: string };
   /** An earlier migration of the set did not replay: nothing below was run. */
   replayError?: {
     migration: string;
@@ -231,7 +248,7 @@ export interface ProtocolResult {
   /** The migration could not be loaded (syntax error, throws on import, missing module). */
   loadError?: { message: string; loc?: SourceLocation };
   /** It did not finish within the per-migration timeout. */
-  timedOut?: { step: ProtocolStepName; ms: number };
+  timedOut?: { step: ProtocolStepName; ms: number; statement?: string };
   /** It used more memory than the checks may (`limits.memoryMb`) and was stopped. */
   outOfMemory?: { step: ProtocolStepName; mb: number };
   steps: StepOutcome[];

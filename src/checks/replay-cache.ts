@@ -23,11 +23,12 @@ function cacheDirOf(projectDir: string): string {
 
 /**
  * What else decides which SQL a migration sends and how it is stored: rollsafe's format and version,
- * the pg-mem whose parsed statements the cache holds, and the project's locked dependencies.
+ * the pg-mem whose parsed statements the cache holds, the set's setup and the project's locked dependencies.
  */
 function saltOf(set: MigrationSet, engine: EngineName): string {
   const { version, pgMem } = rollsafeVersions();
   const hash = createHash('sha256').update(`${formatVersion}\0${version}\0${pgMem}\0${engine}\0${set.framework}\0`);
+  for (const script of set.setup ?? []) hash.update(`${script.sql}\0`);
   for (const lockfile of ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'npm-shrinkwrap.json']) {
     const path = join(set.projectDir, lockfile);
     if (existsSync(path)) hash.update(readFileSync(path));

@@ -9,6 +9,7 @@ import type { HistoryVerdict } from './history.js';
 import { catchUnhandledRejections } from './floating.js';
 import { messageOf, runProtocol } from './protocol.js';
 import { ReplayCache } from './replay-cache.js';
+import { applySetupOnReset, SetupError } from './setup.js';
 import type { Sandbox } from './sandbox.js';
 
 export interface CheckTarget {
@@ -40,6 +41,8 @@ export type WalkEvent =
   | { type: 'start'; path: string; engine: EngineName; checkedFirstOn?: EngineName }
   | { type: 'replay'; path: string; replaying: string }
   | { type: 'step'; path: string; step: ProtocolStepName }
+  /** A statement the migration sent: progress, which extends the window it runs in (see checks/index.ts). */
+  | { type: 'statement'; sql: string }
   | { type: 'result'; path: string; result: ProtocolResult }
   | { type: 'history-step'; path: string; direction: 'up' | 'down' }
   | { type: 'history'; engine: EngineName; verdicts: Record<string, HistoryVerdict> };
@@ -59,8 +62,12 @@ export async function walkSet(
   sandbox?: Sandbox,
   transactional?: Promise<Record<string, boolean> | undefined>,
 ): Promise<void> {
-  const { set } = input;
-  const adapter = await loadAdapter(set.framework);
+  const adapter = await loadAdapter(input.set.framework);
+  // What the framework runs on connect joins the config's setup: both precede the first migration.
+  const implied = (await adapter.impliedSetup?.(input.set)) ?? [];
+  const set: MigrationSet = implied.length ? { ...input.set, setup: [...(input.set.setup ?? []), ...implied] } : input.set;
+  // pg-mem hands to PGlite a set whose setup it cannot run.
+  let primary = input.engine;
   const imports = new Map<string, Promise<Record<string, unknown>>>();
   const importOnce = (path: string) => {
     let loaded = imports.get(path);
@@ -75,6 +82,13 @@ export async function walkSet(
       // PGlite takes a while to boot: it is created only when a target first needs it, off the clock.
       tell({ type: 'booting', engine: name });
       const engine = await createEngine(name, { databaseUrl: input.databaseUrl, extensions: name === 'pglite' ? await extensionsMentioned(set) : undefined });
+      applySetupOnReset(engine, set.setup);
+      reportStatements(engine, (sql) => tell({ type: 'statement', sql }));
+      // A setup that fails is said once, before any migration runs.
+      if (set.setup?.length) await engine.reset().catch(async (error: unknown) => {
+        await engine.close().catch(() => undefined);
+        throw error;
+      });
       const runner = await adapter.createRunner({
         engine,
         set,
@@ -143,7 +157,7 @@ export async function walkSet(
         },
       });
     };
-    let engine = input.engine;
+    let engine = primary;
     let run = await on(engine);
     if (engine === 'pg-mem' && input.fallback && (run.notRun?.unsupported || run.verdicts.size > 0)) run = await on((engine = 'pglite'));
     // Refused connections were reported by each migration's own check.
@@ -166,7 +180,10 @@ export async function walkSet(
   const stopCatching = catchUnhandledRejections((reason) => debug('an unhandled rejection outside any step', reason));
   try {
     // Boot the engine and the framework while the main thread is still reading the migrations.
-    await stateOf(input.engine);
+    await stateOf(primary).catch(async (error: unknown) => {
+      if (!(error instanceof SetupError && error.engineLimit && primary === 'pg-mem' && input.fallback)) throw error;
+      await stateOf((primary = 'pglite'));
+    });
     const hasDown = downs ? await downs : undefined;
     const inTransaction = transactional ? await transactional : undefined;
     for (const target of inSetOrder(set, input.targets)) {
@@ -174,24 +191,27 @@ export async function walkSet(
       if (inTransaction) target.transactional = inTransaction[target.migration.path] ?? target.transactional;
       const path = target.migration.path;
       // Booting the engine is not the migration's time; loading it is (a top-level loop hangs here).
-      await stateOf(input.engine);
-      tell({ type: 'start', path, engine: input.engine });
+      await stateOf(primary);
+      tell({ type: 'start', path, engine: primary });
       sandbox?.takeViolations();
       if (sandbox) sandbox.during = 'load';
       // Only code migrations are modules; SQL files are read by their runner.
       const loadError = isModule(path) ? await loadErrorOf(importOnce, path) : undefined;
       if (loadError) {
-        tell({ type: 'result', path, result: withViolations({ engine: input.engine, steps: [], loadError }, target.migration, sandbox) });
+        tell({ type: 'result', path, result: withViolations({ engine: primary, steps: [], loadError }, target.migration, sandbox) });
         continue;
       }
       const check = async (): Promise<ProtocolResult> => {
-        let engine = input.engine;
+        let engine = primary;
         try {
           const first = await checkOn(engine, target);
           if (engine === 'pg-mem' && input.fallback && !isClean(first.result) && !first.engineIndependent) {
             // pg-mem is an emulation: only real Postgres (PGlite) may fail a migration.
             await stateOf((engine = 'pglite'));
-            return (await checkOn(engine, target, 'pg-mem')).result;
+            const recheck = (await checkOn(engine, target, 'pg-mem')).result;
+            const limit = engineLimitOf(recheck);
+            // What PGlite cannot run does not overturn pg-mem's own findings: they stay, said unconfirmed.
+            return limit && hasOwnFinding(first.result) ? { ...first.result, unconfirmed: { engine: 'pglite', message: limit } } : recheck;
           }
           return first.result;
         } catch (error) {
@@ -205,6 +225,7 @@ export async function walkSet(
       let result = await check();
       // Once more from scratch: most such failures come from what the engine's session kept.
       if (result.internalError) result = await check();
+      if (set.migrations[0]?.path === path) result = { ...result, firstOfSet: true };
       tell({ type: 'result', path, result: withViolations(result, target.migration, sandbox) });
     }
     // A migration that hangs would only hang the history again.
@@ -240,6 +261,29 @@ function internalMessage(error: unknown): string {
 /** Printed only with --debug (the worker silences the console otherwise). */
 function debug(what: string, error: unknown): void {
   if (process.env.ROLLSAFE_DEBUG) console.error(`rollsafe: ${what}:`, error instanceof Error ? (error.stack ?? error.message) : error);
+}
+
+/** Tells each statement sent through the engine (the runners' and the setup's), first 200 characters. */
+function reportStatements(engine: Engine, told: (sql: string) => void): void {
+  const query = engine.query.bind(engine);
+  const exec = engine.exec.bind(engine);
+  engine.query = (sql, params) => (told(sql.slice(0, 200)), query(sql, params));
+  engine.exec = (sql) => (told(sql.slice(0, 200)), exec(sql));
+}
+
+/** Why the engine could not run the migration (its own limit), when that is what stopped it. */
+function engineLimitOf(result: ProtocolResult): string | undefined {
+  if (result.replayError?.unsupported) return `${result.replayError.message} (replaying ${result.replayError.migration})`;
+  return result.steps.find((step) => !step.ok && step.error?.unsupported)?.error?.message;
+}
+
+/** A failure or change the engine reported as the migration's, not as its own limit. */
+function hasOwnFinding(result: ProtocolResult): boolean {
+  return (
+    Boolean(result.replayError && !result.replayError.unsupported) ||
+    Boolean(result.upAgainChanges || result.downChanges || result.upAfterDownChanges || result.resumeFailure || result.dataLoss || result.destructiveUp) ||
+    result.steps.some((step) => !step.ok && !step.error?.unsupported)
+  );
 }
 
 /** Clean: every step ran, nothing changed, nothing the engine could not run. */
@@ -304,10 +348,10 @@ function isModule(path: string): boolean {
   return /\.[cm]?[jt]s$/.test(path);
 }
 
-/** The PGlite extensions the set's files name: only those are loaded, as each one slows PGlite's start. */
+/** The PGlite extensions the set's files and setup name: only those are loaded, as each one slows PGlite's start. */
 async function extensionsMentioned(set: MigrationSet): Promise<string[]> {
-  const { pgliteExtensionNames } = await import('../engines/pglite.js');
+  const { extensionsNamedIn } = await import('../engines/pglite.js');
   const files = set.migrations.flatMap((m) => (m.downPath ? [m.path, m.downPath] : [m.path]));
   const text = (await Promise.all(files.map((file) => readFile(file, 'utf8').catch(() => '')))).join('\n');
-  return pgliteExtensionNames.filter((name) => text.includes(name) || text.includes(name.replace(/-/g, '_')));
+  return extensionsNamedIn([text, ...(set.setup ?? []).map((script) => script.sql)].join('\n'));
 }

@@ -23,5 +23,6 @@ const facts = input.downsPending
 const downs = facts?.then((message) => message.downs);
 walkSet(input, (event) => port.postMessage(event), downs, sandbox, facts?.then((message) => message.transactional)).then(
   () => port.postMessage({ type: 'done' }),
-  (error: unknown) => port.postMessage({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+  (error: unknown) =>
+    port.postMessage({ type: 'failed', name: error instanceof Error ? error.name : undefined, message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
 );

@@ -9,6 +9,7 @@ let project: string;
 beforeEach(() => {
   project = mkdtempSync(join(tmpdir(), 'rollsafe-config-'));
   mkdirSync(join(project, 'db', 'migrations'), { recursive: true });
+  writeFileSync(join(project, 'db', 'schema.sql'), '\\restrict abc\nCREATE TABLE accounts (id int);\n');
 });
 
 const writeJson = (name: string, value: unknown) => writeFileSync(join(project, name), JSON.stringify(value, null, 2));
@@ -227,6 +228,30 @@ describe('loadConfig: strict validation, one line naming file, key and value', (
   });
 });
 
+describe('a set\'s setup and baseline', () => {
+  it('become the scripts run before the first migration, named by their key, setup first', async () => {
+    writeJson('rollsafe.config.json', { sets: [{ dir: 'db/migrations', framework: 'knex', setup: ['CREATE SCHEMA app', 'SET search_path TO app'], baseline: 'db/schema.sql' }] });
+    const [set] = (await loadConfig(project)).sets!;
+    expect(set.setupScripts).toEqual([
+      { sql: 'CREATE SCHEMA app;\nSET search_path TO app', origin: 'rollsafe.config.json: sets[0].setup' },
+      // psql's backslash lines are not SQL.
+      { sql: 'CREATE TABLE accounts (id int);\n', origin: 'rollsafe.config.json: sets[0].baseline (db/schema.sql)', dump: true },
+    ]);
+  });
+
+  it('accepts one SQL string as setup', async () => {
+    writeJson('rollsafe.config.json', { sets: [{ dir: 'db/migrations', framework: 'knex', setup: 'CREATE SCHEMA app' }] });
+    expect((await loadConfig(project)).sets![0].setup).toEqual(['CREATE SCHEMA app']);
+  });
+
+  it('refuses a setup that is not SQL and a baseline that is not a file', async () => {
+    writeJson('rollsafe.config.json', { sets: [{ dir: 'db/migrations', framework: 'knex', setup: [42] }] });
+    expect(await configError(loadConfig(project))).toBe('rollsafe.config.json: sets[0].setup: must be SQL or a list of SQL statements, not [42]');
+    writeJson('rollsafe.config.json', { sets: [{ dir: 'db/migrations', framework: 'knex', baseline: 'db/missing.sql' }] });
+    expect(await configError(loadConfig(project))).toBe('rollsafe.config.json: sets[0].baseline: "db/missing.sql" is not a file');
+  });
+});
+
 // ------------------------------------------------------------ schema and validator agree
 
 type SchemaNode = {
@@ -254,7 +279,7 @@ function sample(node: SchemaNode, key = ''): unknown {
     case 'array':
       return [sample(node.items!, key)];
     case 'string':
-      return key === 'dir' ? 'db/migrations' : 'db/**/*.skip.ts';
+      return key === 'dir' ? 'db/migrations' : key === 'baseline' ? 'db/schema.sql' : 'db/**/*.skip.ts';
     case 'integer':
       return node.minimum ?? 1;
     case 'boolean':

@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { supportedFrameworks } from '../frameworks/index.js';
-import type { EngineName, FrameworkName, RuleSeverity } from '../types.js';
+import type { EngineName, FrameworkName, RuleSeverity, SetupScript } from '../types.js';
 import { didYouMean } from './closest-name.js';
 import { ConfigError } from './config-error.js';
 
@@ -9,6 +9,12 @@ export interface MigrationSetConfig {
   /** Absolute once loaded; relative to the config file as written. */
   dir: string;
   framework: FrameworkName;
+  /** SQL run on an empty database before the first migration (schemas, extensions, roles, search_path). */
+  setup?: string[];
+  /** A SQL file the history starts from (`pg_dump --schema-only`, `create_all` output); absolute once loaded. */
+  baseline?: string;
+  /** Set when loaded: `setup` then `baseline` as the scripts the checks run, each named for messages. */
+  setupScripts?: SetupScript[];
 }
 
 export interface RollsafeConfig {
@@ -27,7 +33,7 @@ export interface RollsafeConfig {
 export const engineNames: readonly EngineName[] = ['pg-mem', 'pglite', 'postgres'];
 export const ruleSeverities: readonly RuleSeverity[] = ['off', 'warn', 'error'];
 export const configKeys = ['$schema', 'rules', 'sets', 'engine', 'fallback', 'timeouts', 'limits', 'ignore'] as const;
-export const setKeys = ['dir', 'framework'] as const;
+export const setKeys = ['dir', 'framework', 'setup', 'baseline'] as const;
 export const timeoutKeys = ['migrationMs'] as const;
 export const limitKeys = ['memoryMb'] as const;
 
@@ -61,11 +67,13 @@ const oneOf = (names: readonly string[]) => names.map((name) => `"${name}"`).joi
 
 /** Checks a parsed config strictly and returns it with set dirs made absolute; throws ConfigError. */
 export function validateConfig(raw: unknown, context: ValidationContext): RollsafeConfig {
-  const fail = (path: Path, problem: string): never => {
-    const keyPath = [context.prefix, ...path]
+  const keyPathOf = (path: Path) =>
+    [context.prefix, ...path]
       .filter((part) => part !== undefined)
       .map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`))
       .join('');
+  const fail = (path: Path, problem: string): never => {
+    const keyPath = keyPathOf(path);
     throw new ConfigError(`${context.source}: ${keyPath ? `${keyPath}: ` : ''}${problem}`);
   };
   const expectObject = (value: unknown, path: Path, keys: readonly string[]): Record<string, unknown> => {
@@ -111,7 +119,25 @@ export function validateConfig(raw: unknown, context: ValidationContext): Rollsa
       const dir = resolve(context.baseDir, set.dir as string);
       if (!existsSync(dir)) fail(['sets', index, 'dir'], `${show(set.dir)} does not exist${siblingHint(dir)}`);
       if (!statSync(dir).isDirectory()) fail(['sets', index, 'dir'], `${show(set.dir)} is not a folder`);
-      return { dir, framework };
+      const scripts: SetupScript[] = [];
+      const result: MigrationSetConfig = { dir, framework };
+      if (set.setup !== undefined) {
+        const statements = typeof set.setup === 'string' ? [set.setup] : set.setup;
+        if (!Array.isArray(statements) || statements.length === 0 || statements.some((sql) => typeof sql !== 'string' || sql.trim() === '')) {
+          fail(['sets', index, 'setup'], `must be SQL or a list of SQL statements, not ${show(set.setup)}`);
+        }
+        result.setup = statements as string[];
+        scripts.push({ sql: result.setup.join(';\n'), origin: `${context.source}: ${keyPathOf(['sets', index, 'setup'])}` });
+      }
+      if (set.baseline !== undefined) {
+        if (typeof set.baseline !== 'string' || set.baseline === '') fail(['sets', index, 'baseline'], `must be the path of a SQL file, not ${show(set.baseline)}`);
+        const file = resolve(context.baseDir, set.baseline as string);
+        if (!existsSync(file) || !statSync(file).isFile()) fail(['sets', index, 'baseline'], `${show(set.baseline)} is not a file`);
+        result.baseline = file;
+        scripts.push({ sql: withoutPsqlCommands(readFileSync(file, 'utf8')), origin: `${context.source}: ${keyPathOf(['sets', index, 'baseline'])} (${set.baseline as string})`, dump: true });
+      }
+      if (scripts.length) result.setupScripts = scripts;
+      return result;
     });
   }
 
@@ -164,4 +190,12 @@ function siblingHint(dir: string): string {
   const folders = readdirSync(parent, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   const closest = didYouMean(basename(dir), folders);
   return closest;
+}
+
+/** psql's backslash commands (`\restrict`, `\connect`) in a pg_dump file are not SQL. */
+function withoutPsqlCommands(sql: string): string {
+  return sql
+    .split('\n')
+    .filter((line) => !line.startsWith('\\'))
+    .join('\n');
 }

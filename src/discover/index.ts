@@ -1,14 +1,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadAdapter } from '../frameworks/index.js';
-import type { FrameworkName, MigrationSet } from '../types.js';
+import type { FrameworkName, MigrationSet, SetupScript } from '../types.js';
 import { frameworkFromText, frameworksFromPackages } from './signatures.js';
 import { workspacePackages } from './workspaces.js';
 import { sequelizercMigrationsPath } from '../frameworks/sequelize/discover.js';
 
 /** The part of the configuration discovery needs: sets listed by the user, resolved to absolute dirs. */
 export interface SetsConfig {
-  sets?: { dir: string; framework: FrameworkName }[];
+  sets?: { dir: string; framework: FrameworkName; setupScripts?: SetupScript[] }[];
 }
 
 /** Folders where projects conventionally keep migrations, nearest first. */
@@ -99,7 +99,12 @@ export async function buildSet(dir: string, framework: FrameworkName): Promise<M
  */
 export async function discoverSets(cwd: string, config: SetsConfig = {}): Promise<MigrationSet[]> {
   if (config.sets?.length) {
-    return Promise.all(config.sets.map((set) => buildSet(resolve(cwd, set.dir), set.framework)));
+    return Promise.all(
+      config.sets.map(async (set) => {
+        const built = await buildSet(resolve(cwd, set.dir), set.framework);
+        return set.setupScripts?.length ? { ...built, setup: set.setupScripts } : built;
+      }),
+    );
   }
   const rootDir = findProjectDir(cwd);
   // A monorepo's packages each keep their own set and history, resolved from their own package.json.

@@ -11,7 +11,7 @@ import { readExtrasWith, type CatalogExtras } from './extras.js';
 
 export async function replayApplied(databaseUrl: string, live: Database, options: { cwd: string; configPath?: string }): Promise<{ snapshot: SchemaSnapshot; extras: CatalogExtras }> {
   const config = await loadConfig(options.cwd, options.configPath);
-  const sets = await discoverSets(options.cwd, { sets: config.sets?.map((s) => ({ dir: s.dir, framework: s.framework })) });
+  const sets = await discoverSets(options.cwd, { sets: config.sets?.map((s) => ({ dir: s.dir, framework: s.framework, setupScripts: s.setupScripts })) });
   if (sets.length === 0) throw new DeployError(`no migration sets found under ${options.cwd} to compare ${live.name} with`);
   const bySet = await pendingMigrations(live, sets);
   const engine = await createPostgresEngine({ databaseUrl });
@@ -20,6 +20,14 @@ export async function replayApplied(databaseUrl: string, live: Database, options
       const applied = set.migrations.filter((m) => !pending.includes(m));
       if (applied.length === 0) continue;
       const adapter = await loadAdapter(set.framework);
+      // The set's history starts where production's did: its setup, then what the framework does on connect.
+      for (const script of [...(set.setup ?? []), ...((await adapter.impliedSetup?.(set)) ?? [])]) {
+        try {
+          await engine.exec(script.sql);
+        } catch (error) {
+          throw new DeployError(`${script.origin} failed: ${(error as Error).message.split('\n')[0]}`);
+        }
+      }
       const runner = await adapter.createRunner({
         engine,
         set,

@@ -49,22 +49,55 @@ export async function createPgliteEngine(options: PgliteEngineOptions = {}): Pro
   return engine;
 }
 
-/** The extensions migrations commonly create that PGlite ships; each must be loaded at start. */
-const shippedExtensions: Record<string, () => Promise<unknown>> = {
-  'uuid-ossp': async () => (await import('@electric-sql/pglite/contrib/uuid_ossp')).uuid_ossp,
-  pgcrypto: async () => (await import('@electric-sql/pglite/contrib/pgcrypto')).pgcrypto,
-  citext: async () => (await import('@electric-sql/pglite/contrib/citext')).citext,
-  hstore: async () => (await import('@electric-sql/pglite/contrib/hstore')).hstore,
-  pg_trgm: async () => (await import('@electric-sql/pglite/contrib/pg_trgm')).pg_trgm,
-};
+/**
+ * The contrib extensions PGlite ships (`@electric-sql/pglite/contrib/<module>`), by their SQL name;
+ * each must be loaded when PGlite starts, and each slows the start, so only those a set names are.
+ */
+const contribModules = [
+  'amcheck', 'auto_explain', 'bloom', 'btree_gin', 'btree_gist', 'citext', 'cube', 'dict_int', 'dict_xsyn',
+  'earthdistance', 'file_fdw', 'fuzzystrmatch', 'hstore', 'intarray', 'isn', 'lo', 'ltree', 'moddatetime',
+  'pageinspect', 'pg_buffercache', 'pg_stat_statements', 'pg_surgery', 'pg_trgm', 'pg_visibility', 'pg_walinspect',
+  'pgcrypto', 'seg', 'tablefunc', 'tcn', 'tsm_system_rows', 'tsm_system_time', 'unaccent', 'uuid_ossp',
+];
+const sqlNameOf = (module: string) => (module === 'uuid_ossp' ? 'uuid-ossp' : module);
+// What one extension needs loaded with it (CREATE EXTENSION earthdistance CASCADE creates cube).
+const requires: Record<string, string[]> = { earthdistance: ['cube'] };
 
-/** The names PGlite can load that rollsafe knows; the rest are reported by Postgres itself. */
-export const pgliteExtensionNames = Object.keys(shippedExtensions);
+/** The extension names PGlite can load; others are reported as not available. */
+export const pgliteExtensionNames = contribModules.map(sqlNameOf);
+
+// Names that are ordinary words or identifiers count only where an extension is named.
+const ambiguous = new Set(['lo', 'isn', 'seg', 'cube', 'tcn', 'bloom', 'ltree', 'amcheck']);
+// Functions and types a migration may use from an extension an earlier setup created.
+const impliedBy: [RegExp, string][] = [
+  [/\buuid_generate_v[1345]/i, 'uuid-ossp'],
+  [/\b(gen_salt|crypt|pgp_sym_encrypt|digest|hmac)\s*\(/i, 'pgcrypto'],
+  [/\bgin_trgm_ops\b|\bgist_trgm_ops\b|\bsimilarity\s*\(/i, 'pg_trgm'],
+  [/\bcitext\b/i, 'citext'],
+  [/\bhstore\b/i, 'hstore'],
+];
+
+/** The extensions of `pgliteExtensionNames` that `text` (migrations, setup SQL) creates or uses. */
+export function extensionsNamedIn(text: string): string[] {
+  const found = new Set<string>();
+  for (const module of contribModules) {
+    const name = sqlNameOf(module);
+    const spellings = [name, module].map((n) => n.replace(/[-]/g, '\\-'));
+    const word = new RegExp(`(^|[^\\w-])(${spellings.join('|')})($|[^\\w-])`, 'i');
+    const asExtension = new RegExp(`(extension|createExtension)\\W+(if\\s+not\\s+exists\\W+)?(${spellings.join('|')})\\b`, 'i');
+    if (ambiguous.has(module) ? asExtension.test(text) : word.test(text)) found.add(name);
+  }
+  for (const [pattern, name] of impliedBy) if (pattern.test(text)) found.add(name);
+  for (const name of [...found]) for (const needed of requires[name] ?? []) found.add(needed);
+  return pgliteExtensionNames.filter((name) => found.has(name));
+}
 
 async function loadExtensions(wanted: string[] = pgliteExtensionNames): Promise<Record<string, any>> {
-  const names = wanted.filter((name) => name in shippedExtensions);
+  const modules = contribModules.filter((module) => wanted.includes(sqlNameOf(module)));
   // PGlite's extension keys are identifiers: uuid-ossp registers as uuid_ossp.
-  return Object.fromEntries(await Promise.all(names.map(async (name) => [name.replace(/-/g, '_'), await shippedExtensions[name]()])));
+  return Object.fromEntries(
+    await Promise.all(modules.map(async (module) => [module, ((await import(`@electric-sql/pglite/contrib/${module}`)) as Record<string, unknown>)[module]])),
+  );
 }
 
 async function startFromCache(pglite: PGliteModule, extensions: Record<string, any>, cacheDir: string): Promise<PGlite> {

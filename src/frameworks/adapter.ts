@@ -1,4 +1,4 @@
-import type { Engine, FrameworkName, MigrationFile, MigrationModel, MigrationRunner, MigrationSet } from '../types.js';
+import type { Engine, FrameworkName, MigrationFile, MigrationModel, MigrationRunner, MigrationSet, SetupScript } from '../types.js';
 
 /** What a runner gets to apply migrations: the engine, and how to load the user's code. */
 export interface RunnerContext {
@@ -23,4 +23,6 @@ export interface FrameworkAdapter {
   checkSetup?(set: MigrationSet): Promise<void>;
   /** A runner bound to one engine; reused for every step of every migration on that engine. */
   createRunner(context: RunnerContext): Promise<MigrationRunner>;
+  /** What the framework itself runs on connect, before any migration (TypeORM creates uuid-ossp), as setup. */
+  impliedSetup?(set: MigrationSet): Promise<SetupScript[]>;
 }

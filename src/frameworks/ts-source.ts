@@ -1,6 +1,8 @@
 // Shared ts-morph reading of TS/JS migrations: parse without type checking, find the exported
 // up/down, place nodes in the file, and tell which existence checks a node runs under.
 import type { CallExpression, Expression, SourceFile, ts } from 'ts-morph';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Node, Project, SyntaxKind, typescript } from './ts-morph.js';
 import { commentsOfTree, directivesIn } from '../directives.js';
 import type { Directive, DownModel, FrameworkName, MigrationModel, SourceLocation } from '../types.js';
@@ -26,12 +28,17 @@ const scriptKinds: Record<string, ts.ScriptKind> = {
   '.jsx': typescript.ScriptKind.JSX,
 };
 
+// Where each parsed file really is, to read the project's own modules it imports helpers from.
+const realPaths = new WeakMap<SourceFile, string>();
+
 /** Parses `source` as the file at `path` would be parsed (TS for .ts/.cts/.mts, JS otherwise). */
-export function parseSource(path: string, source: string): SourceFile {
+export function parseSource(path: string, source: string, as = 'migration'): SourceFile {
   const extension = /\.[^./\\]+$/.exec(path)?.[0] ?? '.js';
   const scriptKind = scriptKinds[extension] ?? typescript.ScriptKind.JS;
   // A fixed in-memory name per extension: files are parsed one at a time and never resolved.
-  return sharedProject().createSourceFile(`/migration${extension}`, source, { overwrite: true, scriptKind });
+  const sourceFile = sharedProject().createSourceFile(`/${as}${extension}`, source, { overwrite: true, scriptKind });
+  realPaths.set(sourceFile, path);
+  return sourceFile;
 }
 
 /** The first syntax error of a parsed file, at its 1-based position; undefined when it parses. */
@@ -245,11 +252,34 @@ export interface StringValue {
   /** The first character of the text (past the opening quote), 1-based. */
   line: number;
   column: number;
+  /** Each placeholder identifier in `text` and the `${…}` it stands for, to print names as the user wrote them. */
+  placeholders?: Record<string, string>;
 }
 
-/** Stands in for each `${…}` of a template: an identifier as long as the code it replaces, so later columns stay put. */
-function placeholderFor(code: string): string {
-  return code.replace(/[^\n]/g, '_').replace(/^_/, 'x');
+/**
+ * Stands in for a `${…}` of a template that names no constant: an identifier as long as the code
+ * it replaces (so later columns stay put), distinct per substitution so it can be printed back.
+ */
+function placeholderFor(code: string, index: number): string {
+  const id = `x${index.toString(36)}`;
+  const length = code.replace(/\n/g, '').length;
+  return length >= id.length ? id.padEnd(length, '_') : id;
+}
+
+/** The string a `${name}` substitution holds when `name` is a constant in scope (`const tableName = 'apikey'`). */
+function constantOf(substitution: Node): string | undefined {
+  const value = unwrap(resolveValue(substitution));
+  if (Node.isStringLiteral(value) || Node.isNoSubstitutionTemplateLiteral(value)) return value.getLiteralText();
+  if (Node.isNumericLiteral(value)) return value.getText();
+  return undefined;
+}
+
+/** Writes `${…}` placeholders back as the user wrote them (`x1__________` → `${tableName}`). */
+export function withPlaceholdersShown(text: string, placeholders: Record<string, string> | undefined): string {
+  if (!placeholders) return text;
+  let shown = text;
+  for (const [placeholder, original] of Object.entries(placeholders)) shown = shown.split(placeholder).join(original);
+  return shown;
 }
 
 /**
@@ -265,16 +295,31 @@ export function stringValue(node: Node): StringValue | undefined {
     return { text: value.getLiteralText(), ...startOf(value) };
   }
   if (Node.isTemplateExpression(value)) {
-    // Raw source text between the backticks keeps every line and column where the user wrote it.
-    const raw = value.getText().slice(1, -1);
-    const text = raw.replace(/\$\{[^}]*\}/g, (substitution) => placeholderFor(substitution));
-    return { text, ...startOf(value) };
+    // Raw source text between the backticks keeps every line where the user wrote it; a constant's
+    // value stands in for its `${name}`, a placeholder for anything computed.
+    const placeholders: Record<string, string> = {};
+    let text = value.getHead().getText().slice(1, -2);
+    value.getTemplateSpans().forEach((span, index) => {
+      const code = `\${${span.getExpression().getText()}}`;
+      const constant = constantOf(span.getExpression());
+      if (constant !== undefined) {
+        text += constant;
+      } else {
+        const placeholder = placeholderFor(code, index);
+        placeholders[placeholder] = code;
+        text += placeholder;
+      }
+      const literal = span.getLiteral().getText();
+      text += Node.isTemplateTail(span.getLiteral()) ? literal.slice(1, -1) : literal.slice(1, -2);
+    });
+    return { text, ...startOf(value), ...(Object.keys(placeholders).length ? { placeholders } : {}) };
   }
   if (Node.isBinaryExpression(value) && value.getOperatorToken().getKind() === SyntaxKind.PlusToken) {
     const left = stringValue(value.getLeft());
     const right = stringValue(value.getRight());
     if (!left || !right) return undefined;
-    return { ...left, text: left.text + right.text };
+    const placeholders = left.placeholders || right.placeholders ? { ...left.placeholders, ...right.placeholders } : undefined;
+    return { ...left, text: left.text + right.text, ...(placeholders ? { placeholders } : {}) };
   }
   return undefined;
 }
@@ -325,11 +370,122 @@ function readCondition(expression: Node, readCheck: CheckReader): GuardCondition
     return readCondition(other, readCheck).map((c) => ({ ...c, exists: flip ? !c.exists : c.exists }));
   }
   if (Node.isCallExpression(node)) {
-    const check = readCheck(node);
+    const check = readCheck(node) ?? helperCheck(node, readCheck);
     return check ? [{ check, exists: true }] : [];
   }
   if (Node.isIdentifier(node)) return readIdentifierCondition(node, readCheck);
   return [];
+}
+
+// ---------------------------------------------------------------- the project's own guard helpers
+
+const catalogQuery = /\binformation_schema\b|\bpg_(?:catalog|class|namespace|indexes|constraint|type|attribute|tables|views|matviews|proc|extension|trigger)\b|\bto_regclass\b|\bto_regtype\b/i;
+const checkNames = /^(?:has(?:Table|Column|Schema|Index|Constraint|View)|tableExists|columnExists|schemaExists|indexExists|describeTable|getTable|hasTableColumn)$/;
+
+/**
+ * A call to a helper of the project (a local function, a method of the migration class, or one
+ * imported from a relative module) whose body is an existence check: it calls the framework's
+ * `hasTable`/`hasColumn`, another such helper, or queries the catalog. Its string arguments (the
+ * table, the column) are the check's; the runner it is handed is not.
+ */
+function helperCheck(call: CallExpression, readCheck: CheckReader): ExistenceCheck | undefined {
+  const callee = unwrap(call.getExpression());
+  const name = Node.isIdentifier(callee) ? callee.getText() : Node.isPropertyAccessExpression(callee) ? callee.getName() : undefined;
+  if (!name) return undefined;
+  const fn = helperFunction(callee);
+  if (!fn || !isExistenceCheck(fn, readCheck, 0)) return undefined;
+  const args = call
+    .getArguments()
+    .filter((argument) => !isParameterOfEnclosing(argument))
+    .map((argument) => literalString(argument));
+  return { kind: checkKindOf(name, fn), args };
+}
+
+function helperFunction(callee: Node): FunctionNode | undefined {
+  if (Node.isPropertyAccessExpression(callee)) {
+    // `this.hasColumn(…)`: a method of the migration class.
+    if (callee.getExpression().getKind() !== SyntaxKind.ThisKeyword) return undefined;
+    const method = callee.getFirstAncestorByKind(SyntaxKind.ClassDeclaration)?.getMember(callee.getName());
+    if (method && isFunctionNode(method)) return method;
+    if (method && Node.isPropertyDeclaration(method)) {
+      const initializer = method.getInitializer();
+      return initializer && isFunctionNode(unwrap(initializer)) ? (unwrap(initializer) as FunctionNode) : undefined;
+    }
+    return undefined;
+  }
+  const local = resolveValue(callee);
+  if (isFunctionNode(local)) return local;
+  return importedFunction(callee.getSourceFile(), callee.getText());
+}
+
+let helperFiles = 0;
+
+/** `import { hasColumn } from '../utils/db'` (or `require`): the function that module exports, read from disk. */
+function importedFunction(sourceFile: SourceFile, name: string): FunctionNode | undefined {
+  const from = realPaths.get(sourceFile);
+  if (!from) return undefined;
+  for (const declaration of sourceFile.getImportDeclarations()) {
+    const specifier = declaration.getModuleSpecifierValue();
+    if (!specifier.startsWith('.')) continue;
+    const named = declaration.getNamedImports().find((n) => (n.getAliasNode()?.getText() ?? n.getName()) === name);
+    const exported = named ? named.getName() : declaration.getDefaultImport()?.getText() === name ? 'default' : undefined;
+    if (!exported) continue;
+    const path = moduleFile(dirname(from), specifier);
+    if (!path) return undefined;
+    const helperSource = parseSource(path, readFileSync(path, 'utf8'), `helper-${helperFiles++ % 8}`);
+    return findExports(helperSource, [exported]).get(exported)?.fn;
+  }
+  return undefined;
+}
+
+function moduleFile(dir: string, specifier: string): string | undefined {
+  const base = join(dir, specifier);
+  const stem = base.replace(/\.[cm]?js$/, '');
+  const candidates = [base, `${stem}.ts`, `${stem}.mts`, `${stem}.cts`, `${stem}.js`, `${stem}.mjs`, `${stem}.cjs`, join(base, 'index.ts'), join(base, 'index.js')];
+  return candidates.find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
+}
+
+function isExistenceCheck(fn: FunctionNode, readCheck: CheckReader, depth: number): boolean {
+  for (const call of fn.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    if (readCheck(call)) return true;
+    const callee = unwrap(call.getExpression());
+    const name = Node.isPropertyAccessExpression(callee) ? callee.getName() : Node.isIdentifier(callee) ? callee.getText() : '';
+    if (checkNames.test(name) && Node.isPropertyAccessExpression(callee)) return true;
+    if (depth < 2 && Node.isIdentifier(callee)) {
+      const inner = helperFunction(callee);
+      if (inner && inner !== fn && isExistenceCheck(inner, readCheck, depth + 1)) return true;
+    }
+  }
+  const strings = [
+    ...fn.getDescendantsOfKind(SyntaxKind.StringLiteral),
+    ...fn.getDescendantsOfKind(SyntaxKind.NoSubstitutionTemplateLiteral),
+    ...fn.getDescendantsOfKind(SyntaxKind.TemplateExpression),
+  ];
+  return strings.some((literal) => {
+    const text = stringValue(literal)?.text ?? literal.getText();
+    return catalogQuery.test(text) && /^\s*(?:select|with)\b/i.test(text);
+  });
+}
+
+/** What the helper checks, from its name or what it asks: a column, an index, a constraint, a schema, else a table. */
+function checkKindOf(name: string, fn: FunctionNode): string {
+  const body = fn.getText();
+  if (/column/i.test(name) || (!/table/i.test(name) && /hasColumn|information_schema\.columns|pg_attribute/i.test(body))) return 'hasColumn';
+  if (/index/i.test(name)) return 'hasIndex';
+  if (/constraint/i.test(name)) return 'hasConstraint';
+  if (/schema/i.test(name)) return 'hasSchema';
+  return 'hasTable';
+}
+
+/** The runner handed to a helper (`queryRunner`, `knex`): a parameter of the function the call sits in. */
+function isParameterOfEnclosing(argument: Node): boolean {
+  const value = unwrap(argument);
+  if (Node.isThisExpression(value)) return true;
+  if (!Node.isIdentifier(value)) return false;
+  for (let scope: Node | undefined = value.getParent(); scope; scope = scope.getParent()) {
+    if (isFunctionNode(scope) && scope.getParameters().some((p) => p.getName() === value.getText())) return true;
+  }
+  return false;
 }
 
 /** `const exists = await knex.schema.hasTable('x')` or `.hasTable('x').then((exists) => …)`. */
@@ -432,7 +588,11 @@ export async function analyseEmbeddedSql(
   // Loaded only when a migration holds SQL: the Postgres parser is WASM.
   const { analyseSql } = await import('../sql/index.js');
   const analysis = await analyseSql(sql.text, { file, direction, baseLine: sql.line, baseColumn: sql.column });
-  return { operations: analysis.operations, transactional: analysis.transactional };
+  const show = (text: string | undefined) => (text === undefined ? undefined : withPlaceholdersShown(text, sql.placeholders));
+  const operations = sql.placeholders
+    ? analysis.operations.map((operation) => ({ ...operation, kind: show(operation.kind)!, target: show(operation.target), fix: show(operation.fix) }))
+    : analysis.operations;
+  return { operations, transactional: analysis.transactional };
 }
 
 /**

@@ -203,6 +203,47 @@ describe('the static model (Python ast)', () => {
   });
 });
 
+describe("the revision's own guard helpers and f-string names", () => {
+  const helper = [
+    'def column_exists(table, column):',
+    '    bind = op.get_bind()',
+    '    row = bind.execute(',
+    '        sa.text("SELECT 1 FROM information_schema.columns WHERE table_name = :t AND column_name = :c"),',
+    '        {"t": table, "c": column},',
+    '    ).first()',
+    '    return row is not None',
+    '',
+  ].join('\n');
+  const dir = project({
+    'alembic/versions/a_helper.py':
+      'TABLE = "apikey"\n' +
+      revision(
+        'a',
+        'None',
+        ['    if not column_exists(TABLE, "scopes"):', '        op.add_column(TABLE, sa.Column("scopes", sa.Text()))', '        op.execute(f"CREATE INDEX ix_scopes ON {TABLE} (scopes)")', ''].join('\n'),
+        ['    if column_exists(TABLE, "scopes"):', '        op.drop_column(TABLE, "scopes")', ''].join('\n'),
+      ) +
+      '\n\n' +
+      helper,
+    'alembic/versions/b_fstring.py': revision('b', '"a"', ['    table = get_table_name()', '    op.execute(f"ALTER TABLE {table} ADD COLUMN note text")', ''].join('\n')),
+  });
+  const file = (name: string) => join(dir, 'alembic/versions', name);
+
+  it('a helper in the module that queries information_schema guards what it wraps', async () => {
+    const model = await analyseAlembicRevision(file('a_helper.py'));
+    expect(model.operations.map((op) => `${op.direction} ${op.kind} ${op.target ?? ''} ${op.guarded ? 'guarded' : 'UNGUARDED'}`)).toEqual([
+      'up op.add_column apikey.scopes guarded',
+      'up CREATE INDEX ix_scopes guarded',
+      'down op.drop_column apikey.scopes guarded',
+    ]);
+  });
+
+  it('an f-string names what a constant holds, else prints the expression as written', async () => {
+    const model = await analyseAlembicRevision(file('b_fstring.py'));
+    expect(model.operations.map((op) => `${op.kind} ${op.target}`)).toEqual(['ALTER TABLE ADD COLUMN {table}.note']);
+  });
+});
+
 describe('the fix the installed Alembic supports', () => {
   it('suggests the keyword when the signature has it, an inspector check when it does not', () => {
     const current = { version: '1.20.0', params: { create_table: ['if_not_exists'], drop_column: [] } };
@@ -246,4 +287,49 @@ describe('running', () => {
     expect(findPython(dir, { ROLLSAFE_PYTHON: '/opt/py/bin/python3' })).toBe('/opt/py/bin/python3');
     expect(findPython(dir, { PATH: '' })).toBe(join(dir, '.venv/bin/python'));
   });
+});
+
+describe('an Alembic project in a subfolder, its venv at the repository root', () => {
+  it("runs with the root's venv and the project's own package importable; a missing module names the python used", async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { lint } = await import('../../index.js');
+    const root = mkdtempSync(join(tmpdir(), 'rollsafe-alembic-subfolder-'));
+    made.push(root);
+    mkdirSync(join(root, '.git'));
+    writeFileSync(join(root, 'pyproject.toml'), '[project]\nname = "shop"\n');
+    mkdirSync(join(root, 'shop'));
+    writeFileSync(join(root, 'shop', '__init__.py'), '');
+    writeFileSync(join(root, 'shop', 'tables.py'), 'ORDERS = "orders"\n');
+    execFileSync('python3', ['-m', 'venv', '--system-site-packages', join(root, '.venv')]);
+    const python = join(root, '.venv', 'bin', 'python');
+    const sitePackages = execFileSync(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { encoding: 'utf8' }).trim();
+    // Only the venv has it: importing it proves the venv's python ran the revisions.
+    writeFileSync(join(sitePackages, 'shop_vendor.py'), 'NOTE = "note"\n');
+    const ini = join(root, 'db');
+    mkdirSync(join(ini, 'alembic', 'versions'), { recursive: true });
+    writeFileSync(join(ini, 'alembic.ini'), '[alembic]\nscript_location = %(here)s/alembic\n');
+    const versions = join(ini, 'alembic', 'versions');
+    const imports = 'from alembic import op\nimport sqlalchemy as sa\n\nfrom shop.tables import ORDERS\nfrom shop_vendor import NOTE\n';
+    writeFileSync(
+      join(versions, 'aa01_orders.py'),
+      `${imports}\nrevision = "aa01"\ndown_revision = None\n\n\ndef upgrade():\n    op.create_table(ORDERS, sa.Column("id", sa.Integer, primary_key=True), if_not_exists=True)\n\n\ndef downgrade():\n    op.drop_table(ORDERS, if_exists=True)\n`,
+    );
+    writeFileSync(
+      join(versions, 'bb02_note.py'),
+      `${imports}\nrevision = "bb02"\ndown_revision = "aa01"\n\n\ndef upgrade():\n    op.add_column(ORDERS, sa.Column(NOTE, sa.Text(), nullable=True), if_not_exists=True)\n\n\ndef downgrade():\n    op.drop_column(ORDERS, NOTE)\n`,
+    );
+    expect(findPython(ini, { PATH: '' })).toBe(python);
+
+    const paths = [join(versions, 'aa01_orders.py'), join(versions, 'bb02_note.py')];
+    const outcome = await lint({ cwd: ini, paths, all: false, staged: false, framework: 'alembic' });
+    const messages = outcome.results.flatMap((r) => r.messages.map((m) => `${basename(r.filePath)} ${m.ruleId}@${m.line}: ${m.message}`));
+    // Both revisions ran: the only findings are the unguarded drop_column's, seen statically and on the engine.
+    expect(messages.map((m) => m.split(':')[0]).sort()).toEqual(['bb02_note.py idempotent-down@16', 'bb02_note.py require-guard@16']);
+
+    writeFileSync(join(versions, 'cc03_missing.py'), `from alembic import op\nimport shop_missing\n\nrevision = "cc03"\ndown_revision = "bb02"\n\n\ndef upgrade():\n    op.execute("SELECT 1")\n\n\ndef downgrade():\n    op.execute("SELECT 1")\n`);
+    const missing = await lint({ cwd: ini, paths: [join(versions, 'cc03_missing.py')], all: false, staged: false, framework: 'alembic' });
+    const said = missing.results.flatMap((r) => r.messages.map((m) => m.message)).join('\n');
+    expect(said).toContain(`cannot import the revision with ${python}: No module named 'shop_missing'`);
+    expect(said).not.toMatch(/pglite cannot run this statement/);
+  }, 180_000);
 });

@@ -4,9 +4,10 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Comment, directivesIn, parseDirectives } from '../../directives.js';
 import { analyseSql } from '../../sql/analyse.js';
+import { withPlaceholdersShown } from '../ts-source.js';
 import type { Direction, MigrationModel, Operation, SourceLocation } from '../../types.js';
 import { findAlembicProject, headsOf, readRevisions, versionDirsOf } from './discover.js';
-import { findPython, runHelper } from './python.js';
+import { pythonOptions, runHelper } from './python.js';
 
 /** What the helper's `read` answers (see read_file in the helper). */
 export interface ReadReply {
@@ -25,7 +26,9 @@ interface FileReading {
     guarded: boolean;
     loc: { line: number; column: number };
   }[];
-  sql?: { direction: Direction; sql: string; line: number; column: number }[];
+  /** `placeholders`: an f-string's `{…}` that named no constant, each as the placeholder standing in for it. */
+  /** `guarded`: the op.execute sits under an existence check, which guards every statement it runs. */
+  sql?: { direction: Direction; sql: string; line: number; column: number; placeholders?: Record<string, string>; guarded?: boolean }[];
   /** Reads the database (op.get_bind(), an inspector): cannot be rendered offline. */
   live?: boolean;
   /** Has an autocommit_block: part of it runs outside the revision's transaction. */
@@ -49,7 +52,7 @@ export async function readRevisionFiles(path: string): Promise<{ reply: ReadRepl
   if (!reply) {
     const project = findAlembicProject(dir);
     const cwd = project?.dir ?? dir;
-    reply = runHelper<ReadReply>('read', { files }, { python: findPython(cwd), cwd, sysPath: project?.sysPath ?? [] });
+    reply = runHelper<ReadReply>('read', { files }, pythonOptions(cwd, project?.sysPath ?? []));
     readings.set(key, reply);
     reply.catch(() => readings.delete(key));
   }
@@ -134,7 +137,9 @@ export async function analyseAlembicRevision(path: string): Promise<MigrationMod
   let transactional = !reading.autocommit;
   for (const piece of reading.sql ?? []) {
     const analysis = await analyseSql(piece.sql, { file: path, direction: piece.direction, baseLine: piece.line, baseColumn: piece.column });
-    operations.push(...analysis.operations);
+    const show = (text: string | undefined) => (text === undefined ? undefined : withPlaceholdersShown(text, piece.placeholders));
+    const shown = analysis.operations.map((o) => (piece.placeholders ? { ...o, kind: show(o.kind)!, target: show(o.target), fix: show(o.fix) } : o));
+    operations.push(...shown.map((o) => (piece.guarded ? { ...o, guarded: true } : o)));
     transactional &&= analysis.transactional;
     if (analysis.parseError && !model.parseError) model.parseError = analysis.parseError;
   }

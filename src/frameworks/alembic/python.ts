@@ -1,8 +1,8 @@
 // The Python side: rollsafe's helper script (python/rollsafe_alembic.py), run with the project's
 // own python so the project's own Alembic and SQLAlchemy read and render its revisions.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { rollsafePackage } from '../../config/rollsafe-package.js';
 import { SetupError } from '../../setup-error.js';
@@ -11,18 +11,51 @@ export function helperScript(): string {
   return join(rollsafePackage().root, 'python', 'rollsafe_alembic.py');
 }
 
+const projectMarkers = ['pyproject.toml', 'setup.py', 'setup.cfg', 'Pipfile', 'poetry.lock', 'uv.lock', 'requirements.txt'];
+
 /**
- * The project's python, found as the user has it: ROLLSAFE_PYTHON, a `.venv`/`venv` in the project,
- * the active virtualenv, the python behind `alembic` on PATH, else `python3`.
+ * The Python project `iniDir` belongs to: the repository root (`.git`) above it, else the furthest
+ * folder above it with a Python project file (pyproject.toml, setup.py, Pipfile…), else `iniDir`.
  */
-export function findPython(projectDir: string, env: NodeJS.ProcessEnv = process.env): string {
+export function pythonProjectRoot(iniDir: string): string {
+  let furthest = resolve(iniDir);
+  for (let dir = resolve(iniDir); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    if (projectMarkers.some((marker) => existsSync(join(dir, marker)))) furthest = dir;
+    if (dirname(dir) === dir) return furthest;
+  }
+}
+
+/** The folders from `iniDir` up to `root`, nearest first. */
+function foldersUp(iniDir: string, root: string): string[] {
+  const folders: string[] = [];
+  for (let dir = resolve(iniDir); ; dir = dirname(dir)) {
+    folders.push(dir);
+    if (dir === resolve(root) || dirname(dir) === dir) return folders;
+  }
+}
+
+/**
+ * The project's python, found as the user has it: ROLLSAFE_PYTHON; a `.venv`/`venv` (uv, Poetry
+ * in-project, plain venv) in the alembic.ini folder or any folder above it up to the repository root;
+ * Poetry's and pipenv's own environment for a pyproject.toml/Pipfile there; the active virtualenv;
+ * the python behind `alembic` on PATH; else `python3`.
+ */
+export function findPython(iniDir: string, env: NodeJS.ProcessEnv = process.env, root = pythonProjectRoot(iniDir)): string {
   if (env.ROLLSAFE_PYTHON) return env.ROLLSAFE_PYTHON;
   const bin = process.platform === 'win32' ? join('Scripts', 'python.exe') : join('bin', 'python');
-  // join() keeps an absolute VIRTUAL_ENV as it is only when it is first: resolve() does what is meant.
-  for (const venv of [join(projectDir, '.venv'), join(projectDir, 'venv'), env.VIRTUAL_ENV].filter((v): v is string => Boolean(v))) {
-    const python = resolve(projectDir, venv, bin);
-    if (existsSync(python)) return python;
+  const home = env.HOME ?? env.USERPROFILE ?? '';
+  for (const dir of foldersUp(iniDir, root)) {
+    const venvs = [env.UV_PROJECT_ENVIRONMENT, join(dir, '.venv'), join(dir, 'venv')];
+    if (existsSync(join(dir, 'pyproject.toml'))) venvs.push(...poetryEnvironments(dir, env, home));
+    if (existsSync(join(dir, 'Pipfile'))) venvs.push(...namedEnvironments(env.WORKON_HOME ?? join(home, '.local', 'share', 'virtualenvs'), basename(dir)));
+    for (const venv of venvs.filter((v): v is string => Boolean(v))) {
+      // join() keeps an absolute path as it is only when it is first: resolve() does what is meant.
+      const python = resolve(dir, venv, bin);
+      if (existsSync(python)) return python;
+    }
   }
+  if (env.VIRTUAL_ENV && existsSync(resolve(env.VIRTUAL_ENV, bin))) return resolve(env.VIRTUAL_ENV, bin);
   for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
     const alembic = join(dir, 'alembic');
     if (!existsSync(alembic)) continue;
@@ -51,6 +84,34 @@ export async function checkPythonHasAlembic(projectDir: string): Promise<void> {
   });
 }
 
+/** Poetry keeps a project's environment as `<name>-<hash>-py<version>` in its cache, unless in-project. */
+function poetryEnvironments(dir: string, env: NodeJS.ProcessEnv, home: string): string[] {
+  const name = /^\s*name\s*=\s*["']([^"']+)["']/m.exec(readFileSync(join(dir, 'pyproject.toml'), 'utf8'))?.[1];
+  if (!name) return [];
+  const cache = env.POETRY_VIRTUALENVS_PATH ?? join(env.POETRY_CACHE_DIR ?? join(home, '.cache', 'pypoetry'), 'virtualenvs');
+  return namedEnvironments(cache, name.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
+}
+
+function namedEnvironments(folder: string, prefix: string): string[] {
+  try {
+    return readdirSync(folder)
+      .filter((entry) => entry.startsWith(`${prefix}-`))
+      .map((entry) => join(folder, entry));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What `alembic` run from the alembic.ini folder has on sys.path: that folder (and its
+ * prepend_sys_path), then the project root, where the project's own package usually sits.
+ */
+export function pythonOptions(iniDir: string, prependSysPath: string[], env: NodeJS.ProcessEnv = process.env): PythonOptions {
+  const root = pythonProjectRoot(iniDir);
+  const sysPath = [...prependSysPath, ...(resolve(root) === resolve(iniDir) ? [] : [root])];
+  return { python: findPython(iniDir, env, root), cwd: iniDir, sysPath };
+}
+
 export interface PythonOptions {
   python: string;
   cwd: string;
@@ -72,7 +133,13 @@ export function runHelper<T>(command: 'read' | 'offline', request: unknown, opti
         if (error) {
           const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
           const last = String(stderr).trim().split('\n').at(-1);
-          reject(new Error(missing ? `cannot run ${options.python}: set ROLLSAFE_PYTHON to the project's python` : `the Alembic helper failed: ${last || error.message}`));
+          reject(
+            new Error(
+              missing
+                ? `cannot run ${options.python}: no project python was found from ${options.cwd} up to its repository root (.venv, venv, Poetry, pipenv); set ROLLSAFE_PYTHON to it`
+                : `the Alembic helper failed with ${options.python}: ${last || error.message}`,
+            ),
+          );
           return;
         }
         try {
@@ -118,7 +185,10 @@ export class OnlineRunner {
   private ready: Promise<string | undefined> | undefined;
   private ended = false;
 
+  readonly python: string;
+
   constructor(options: PythonOptions) {
+    this.python = options.python;
     this.child = spawn(options.python, [helperScript(), 'serve'], { cwd: options.cwd, env: childEnv(options) });
     this.child.stderr.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-4000);
@@ -146,7 +216,7 @@ export class OnlineRunner {
 
   private died(): Error {
     const last = this.stderr.trim().split('\n').at(-1);
-    return new Error(`the Alembic helper stopped${last ? `: ${last}` : ''}`);
+    return new Error(`the Alembic helper stopped (${this.python})${last ? `: ${last}` : ''}`);
   }
 
   /** Resolves once Alembic and SQLAlchemy are imported and the helper waits for revisions. */

@@ -10,7 +10,7 @@ import { runSqlScript } from '../../sql/run-statements.js';
 import { MigrationRunError, type Direction, type Engine, type MigrationFile, type MigrationRunner } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
 import { findAlembicProject } from './discover.js';
-import { findPython, OnlineRunner, runHelper, type PythonOptions, type ServeFailure } from './python.js';
+import { OnlineRunner, pythonOptions, runHelper, type PythonOptions, type ServeFailure } from './python.js';
 
 interface Rendered {
   statements?: { sql: string; line: number | null }[];
@@ -35,7 +35,7 @@ export async function createAlembicRunner(context: RunnerContext): Promise<Migra
   const { engine, set } = context;
   const project = findAlembicProject(set.dir);
   const cwd = project?.dir ?? set.projectDir;
-  const options: PythonOptions = { python: findPython(cwd), cwd, sysPath: project?.sysPath ?? [] };
+  const options: PythonOptions = pythonOptions(cwd, project?.sysPath ?? []);
   const sources = new Map(set.migrations.map((m) => [m.path, readFileSync(m.path, 'utf8')]));
   const sourceOf = (path: string) => sources.get(path) ?? readFileSync(path, 'utf8');
   // Python starts (and renders every revision) while the runner is created: the engine's boot time, not a migration's.
@@ -114,7 +114,12 @@ async function runOnline(engine: Engine, online: OnlineRunner, file: string, dir
   const loc = failure.line ? { file, line: failure.line, column: 1 } : undefined;
   // A module the revision imports that this python lacks says nothing of the revision: it is a check not done.
   if (/^(ModuleNotFoundError|ImportError)$/.test(failure.type)) {
-    throw new MigrationRunError(`the revision cannot be imported here (${failure.message}); set ROLLSAFE_PYTHON to the project's python`, loc, undefined, true);
+    throw new MigrationRunError(
+      `cannot import the revision with ${online.python}: ${failure.message}; install the project's dependencies there, or set ROLLSAFE_PYTHON to the python that has them`,
+      loc,
+      undefined,
+      true,
+    );
   }
   throw new MigrationRunError(failure.message, loc, refused?.sql, refused?.unsupported ?? false);
 }

@@ -2,6 +2,8 @@
 // migration's up/down gets the transaction (`db.connection().execute((db) =>
 // db.transaction().execute((trx) => up(trx)))`), or the connection itself when transactions are off.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { captureCallSites, firstParagraph, frameIn, siteIn } from '../../load/index.js';
 import {
   MigrationRunError,
@@ -86,7 +88,7 @@ class CallSitePlugin {
 }
 
 export async function createKyselyRunner(context: RunnerContext): Promise<MigrationRunner> {
-  const kysely = await context.requireFromProject<KyselyModule>('kysely');
+  const kysely = await loadKysely(context);
   const driver = context.engine.pgDriver();
   const postgres = new kysely.PostgresDialect({ pool: new driver.Pool() });
   const plugin = new CallSitePlugin();
@@ -293,4 +295,20 @@ function readSource(file: string): string {
 
 function isObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null;
+}
+
+/**
+ * The project's Kysely. Versions with a CommonJS build (before 0.28) brand their builders' prototypes
+ * when loaded: a second evaluation of those modules, native beside the migrations' loader, throws
+ * "Cannot redefine property: then". Those load through the migrations' own loader, once.
+ */
+async function loadKysely(context: RunnerContext): Promise<KyselyModule> {
+  let resolved: string | undefined;
+  try {
+    resolved = createRequire(join(context.set.projectDir, 'package.json')).resolve('kysely');
+  } catch {
+    resolved = undefined;
+  }
+  if (resolved && /[\\/]dist[\\/]cjs[\\/]/.test(resolved)) return (await context.importMigration(resolved)) as unknown as KyselyModule;
+  return context.requireFromProject<KyselyModule>('kysely');
 }

@@ -236,7 +236,7 @@ function columnsTarget(table: string | undefined, columns: Node | undefined): st
 }
 
 /** Why node-pg-migrate cannot run up backwards: the first call without a `.reverse`, or undefined. */
-function irreversibleCall(reader: Reader): string | undefined {
+function irreversibleCall(reader: Reader, major: number): string | undefined {
   for (const { call, method } of builderCalls(reader)) {
     if (notOperations.has(method)) continue;
     const line = locationOf(call, reader.file).line;
@@ -245,7 +245,8 @@ function irreversibleCall(reader: Reader): string | undefined {
     if (method === 'addConstraint' || method === 'createConstraint') {
       const [, name, expression] = call.getArguments();
       if (!name || name.getText() === 'null') return `node-pg-migrate cannot reverse pgm.${method}() without a constraint name on line ${line}`;
-      if (expression && literalString(expression) !== undefined) {
+      // 6.x drops a named constraint whatever its expression; 7.0 refuses a raw SQL one.
+      if (major >= 7 && expression && literalString(expression) !== undefined) {
         return `node-pg-migrate cannot reverse pgm.${method}() with a raw SQL expression on line ${line}`;
       }
     }
@@ -253,7 +254,7 @@ function irreversibleCall(reader: Reader): string | undefined {
   return undefined;
 }
 
-function downModel(file: string, up: Reader | undefined, down: ExportedMember | undefined): DownModel {
+function downModel(file: string, up: Reader | undefined, down: ExportedMember | undefined, major: number): DownModel {
   const top: SourceLocation = { file, line: 1, column: 1 };
   if (down) {
     const loc = locationOf(down.declaration, file);
@@ -263,12 +264,15 @@ function downModel(file: string, up: Reader | undefined, down: ExportedMember | 
     if (down.value?.getText() !== 'undefined') return { status: 'present', empty: false, loc };
   }
   if (!up) return { status: 'missing', empty: false, loc: top };
-  const reason = irreversibleCall(up);
+  const reason = irreversibleCall(up, major);
   return reason ? { status: 'not-derivable', empty: false, reason, loc: top } : { status: 'automatic', empty: false, loc: top };
 }
 
-/** The static model of one node-pg-migrate migration written in JS or TS. */
-export async function analyseNodePgMigrateSource(source: string, file: string): Promise<MigrationModel> {
+/**
+ * The static model of one node-pg-migrate migration written in JS or TS, as the project's major
+ * version (`major`, the newest when unknown) reverses it.
+ */
+export async function analyseNodePgMigrateSource(source: string, file: string, major = 9): Promise<MigrationModel> {
   const read = readMigrationSource(source, file, 'node-pg-migrate');
   if (read.unparsable) return read.unparsable;
   const { sourceFile, directives } = read;
@@ -291,7 +295,7 @@ export async function analyseNodePgMigrateSource(source: string, file: string): 
     file,
     framework: 'node-pg-migrate',
     up: up && locationOf(up.declaration, file),
-    down: downModel(file, upReader, down),
+    down: downModel(file, upReader, down, major),
     transactional,
     operations,
     directives,

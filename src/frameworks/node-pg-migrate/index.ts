@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { FrameworkAdapter } from '../adapter.js';
+import { installedPackage } from '../versions.js';
 import { claimsNodePgMigrateMigration, listNodePgMigrateMigrations } from './discover.js';
 
 /** node-pg-migrate: modules exporting up/down over a MigrationBuilder (`pgm`), or `.sql` files with markers. */
@@ -13,7 +14,7 @@ export const nodePgMigrateAdapter: FrameworkAdapter = {
     const { analyseNodePgMigrateSource, analyseNodePgMigrateSqlFile } = await import('./analyse.js');
     return migration.path.endsWith('.sql')
       ? analyseNodePgMigrateSqlFile(source, migration.path)
-      : analyseNodePgMigrateSource(source, migration.path);
+      : analyseNodePgMigrateSource(source, migration.path, installedPackage('node-pg-migrate', migration.path)?.major);
   },
   async createRunner(context) {
     const { createNodePgMigrateRunner } = await import('./run.js');

@@ -11,6 +11,7 @@ import {
 } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
 import { statementRunError } from '../run-errors.js';
+import { FrameworkVersionError, installedPackage, requireSupported } from '../versions.js';
 
 type Action = (pgm: MigrationBuilder, run?: () => void) => unknown;
 
@@ -44,7 +45,7 @@ const untraced = new Set(['db', 'func', 'getSql', 'getSqlSteps', 'noTransaction'
 const silentLogger = { debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
 export async function createNodePgMigrateRunner(context: RunnerContext): Promise<MigrationRunner> {
-  const nodePgMigrate = await context.requireFromProject<{ MigrationBuilder: BuilderClass }>('node-pg-migrate');
+  const MigrationBuilder = await builderClass(context);
   const driver = context.engine.pgDriver();
   const client = new driver.Client() as PgClient;
   await client.connect();
@@ -69,7 +70,7 @@ export async function createNodePgMigrateRunner(context: RunnerContext): Promise
       const file = migration.path;
 
       const db = tracedDb(client, file, context);
-      const pgm = new nodePgMigrate.MigrationBuilder(db, await shorthandsUpTo(migration), false, silentLogger);
+      const pgm = new MigrationBuilder(db, await shorthandsUpTo(migration), false, silentLogger);
       if (reverse) pgm.enableReverseMode();
       const emittedBy = traceOperations(pgm, file);
 
@@ -103,6 +104,21 @@ export async function createNodePgMigrateRunner(context: RunnerContext): Promise
       await client.end();
     },
   };
+}
+
+/**
+ * The project's MigrationBuilder: 8 and later export it; 6 and 7 keep it in a dist module
+ * (`migration-builder`, then `migrationBuilder`) as the default export their own runner uses.
+ */
+async function builderClass(context: RunnerContext): Promise<BuilderClass> {
+  const installed = installedPackage('node-pg-migrate', context.set.projectDir);
+  requireSupported('node-pg-migrate', installed);
+  const main = await context.requireFromProject<{ MigrationBuilder?: BuilderClass }>('node-pg-migrate');
+  if (typeof main.MigrationBuilder === 'function') return main.MigrationBuilder;
+  const inner = installed?.major === 6 ? 'node-pg-migrate/dist/migration-builder' : 'node-pg-migrate/dist/migrationBuilder';
+  const module = await context.requireFromProject<{ default?: BuilderClass }>(inner);
+  if (typeof module.default === 'function') return module.default;
+  throw new FrameworkVersionError(`node-pg-migrate ${installed?.version ?? '(unknown version)'} has no MigrationBuilder rollsafe can find: rollsafe runs node-pg-migrate 6.x, 7.x, 8.x and 9.x`);
 }
 
 /** node-pg-migrate's `_getAction`: an omitted down is up run in reverse; `down = false` disables it. */

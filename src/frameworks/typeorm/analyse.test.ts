@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyseTypeormSource } from './analyse.js';
 
@@ -299,5 +302,68 @@ export class A1700000000000 implements MigrationInterface {
     expect(model.directives).toEqual([
       expect.objectContaining({ kind: 'disable-next-line', rules: ['require-guard'], appliesToLine: 4, reason: "created by the platform's bootstrap" }),
     ]);
+  });
+});
+
+describe("analyseTypeormSource: the project's own guard helpers and names built from templates", () => {
+  const helper = `async function hasColumn(queryRunner: QueryRunner, table: string, column: string): Promise<boolean> {
+  const rows = await queryRunner.query(
+    \`SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = $2\`,
+    [table, column],
+  );
+  return rows.length > 0;
+}
+`;
+  const migration = (guard: string, unguard: string) => `${header}
+const tableName = 'apikey';
+const columnName = 'scopes';
+
+export class AddScopes1700000000000 implements MigrationInterface {
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    if (${guard}) {
+      await queryRunner.query(\`ALTER TABLE "\${tableName}" ADD COLUMN "\${columnName}" text\`);
+    }
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    if (${unguard}) {
+      await queryRunner.query(\`ALTER TABLE "\${tableName}" DROP COLUMN "\${columnName}"\`);
+    }
+  }
+}
+`;
+
+  it('a local hasColumn helper querying information_schema guards what it wraps; constants name the column', async () => {
+    const code = `${migration('!(await hasColumn(queryRunner, tableName, columnName))', 'await hasColumn(queryRunner, tableName, columnName)')}\n${helper}`;
+    expect(await operations(code)).toEqual([
+      { kind: 'ALTER TABLE ADD COLUMN', target: 'apikey.scopes', guarded: true, line: 9, direction: 'up' },
+      { kind: 'ALTER TABLE DROP COLUMN', target: 'apikey.scopes', guarded: true, line: 15, direction: 'down' },
+    ]);
+  });
+
+  it('a helper imported from a module of the project guards too; a helper that checks nothing does not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollsafe-typeorm-helpers-'));
+    mkdirSync(join(dir, 'utils'));
+    writeFileSync(join(dir, 'utils', 'db.ts'), `import { QueryRunner } from 'typeorm';\nexport ${helper}\nexport async function log(queryRunner: QueryRunner, table: string, column: string): Promise<boolean> {\n  return Boolean(table && column);\n}\n`);
+    const imported = `import { hasColumn, log } from './utils/db';\n${migration('!(await hasColumn(queryRunner, tableName, columnName))', 'await log(queryRunner, tableName, columnName)')}`;
+    const found = await operations(imported, join(dir, '1700000000000-AddScopes.ts'));
+    expect(found.map((o) => [o.direction, o.guarded])).toEqual([
+      ['up', true],
+      ['down', false],
+    ]);
+  });
+
+  it('a name computed at run time is printed as written, never as a placeholder', async () => {
+    const code = `${header}
+export class AddScopes1700000000000 implements MigrationInterface {
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    const table = process.env.TABLE!;
+    await queryRunner.query(\`ALTER TABLE "\${table}" ADD COLUMN "scopes" text\`);
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {}
+}
+`;
+    expect((await operations(code))[0]).toMatchObject({ kind: 'ALTER TABLE ADD COLUMN', target: '${table}.scopes', guarded: false });
   });
 });

@@ -16,4 +16,8 @@ export const typeormAdapter: FrameworkAdapter = {
     const { createTypeormRunner } = await import('./run.js');
     return createTypeormRunner(context);
   },
+  async impliedSetup(set) {
+    const { typeormImpliedSetup } = await import('./setup.js');
+    return typeormImpliedSetup(set);
+  },
 };

@@ -92,6 +92,32 @@ describe('the TypeORM runner on PGlite', () => {
     }, 60_000);
   }
 
+  it("runs TypeORM 0.2 through its Connection (no DataSource there), the QueryRunner's SQL at the migration's line", async () => {
+    const orgs = write('1700000300000-CreateOrgsSql.ts', `import { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class CreateOrgsSql1700000300000 implements MigrationInterface {
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('CREATE TABLE "orgs" ("id" int PRIMARY KEY)');
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('DROP TABLE "orgs"');
+  }
+}
+`);
+    const runner = await createTypeormRunner(contextFor(engine, 'typeorm-0.2'));
+    try {
+      await runner.run(orgs, 'up');
+      const again = await failure(runner.run(orgs, 'up'));
+      expect(again.message).toMatch(/already exists/);
+      expect(again.loc).toMatchObject({ file: orgs.path, line: 5 });
+      await runner.run(orgs, 'down');
+      expect((await engine.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'orgs'")).rowCount).toBe(0);
+    } finally {
+      await runner.close();
+    }
+  }, 60_000);
+
   it('runs up in a transaction unless the class sets `transaction = false`', async () => {
     const runner = await createTypeormRunner(contextFor(engine));
     try {

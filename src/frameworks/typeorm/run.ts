@@ -1,10 +1,13 @@
 // Runs TypeORM migrations on an engine with the user's own TypeORM, as MigrationExecutor does: a
 // DataSource on the engine's pg driver, one QueryRunner per migration, up in a transaction unless
 // the class sets `transaction = false`. The bookkeeping table is left out: it is not the migration's.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { captureCallSites, firstParagraph, frameIn, siteIn } from '../../load/index.js';
 import { markOrigin, runAction, withQuerySite } from '../action.js';
 import { MigrationRunError, type Direction, type MigrationFile, type MigrationRunner } from '../../types.js';
 import type { RunnerContext } from '../adapter.js';
+import { installedPackage } from '../versions.js';
 
 // The call stack of the migration's `queryRunner.*` call that a failure came out of.
 const issuedAt = Symbol('rollsafe.issuedAt');
@@ -30,6 +33,31 @@ interface DataSource {
 
 type DataSourceClass = new (options: Record<string, unknown>) => DataSource;
 
+/** TypeORM 0.2's Connection: the same QueryRunner, opened with connect() and closed with close(). */
+interface Connection {
+  isConnected: boolean;
+  connect(): Promise<unknown>;
+  close(): Promise<void>;
+  createQueryRunner(): QueryRunner;
+}
+
+type ConnectionClass = new (options: Record<string, unknown>) => Connection;
+
+/** A DataSource (0.3 and later), or 0.2's Connection seen as one. */
+function openDataSource(typeorm: { DataSource?: DataSourceClass; Connection?: ConnectionClass }, options: Record<string, unknown>): DataSource {
+  if (typeorm.DataSource) return new typeorm.DataSource(options);
+  if (!typeorm.Connection) throw new MigrationRunError('this typeorm exports neither DataSource (0.3 and later) nor Connection (0.2)');
+  const connection = new typeorm.Connection({ name: 'rollsafe', ...options });
+  return {
+    get isInitialized() {
+      return connection.isConnected;
+    },
+    initialize: () => connection.connect(),
+    destroy: () => connection.close(),
+    createQueryRunner: () => connection.createQueryRunner(),
+  };
+}
+
 interface MigrationInstance {
   name?: string;
   transaction?: boolean;
@@ -40,9 +68,15 @@ interface MigrationInstance {
 type MigrationClass = (new () => MigrationInstance) & { name: string };
 
 export async function createTypeormRunner(context: RunnerContext): Promise<MigrationRunner> {
-  const typeorm = await context.requireFromProject<{ DataSource: DataSourceClass }>('typeorm');
+  type TypeormModule = { DataSource?: DataSourceClass; Connection?: ConnectionClass };
+  const installed = installedPackage('typeorm', context.set.projectDir);
+  // 0.2 tells a Table from a table name with instanceof: the runner must use the very copy the
+  // migrations' loader gives them, loaded through it before anything requires typeorm natively.
+  const typeorm = /^0\.[012]\./.test(installed?.version ?? '')
+    ? ((await context.importMigration(createRequire(join(context.set.projectDir, 'package.json')).resolve('typeorm'))) as TypeormModule)
+    : await context.requireFromProject<TypeormModule>('typeorm');
   // PostgresConnectionOptions.driver: the `pg` module TypeORM would otherwise require itself.
-  const dataSource = new typeorm.DataSource({ type: 'postgres', driver: context.engine.pgDriver(), logging: false, migrations: [] });
+  const dataSource = openDataSource(typeorm, { type: 'postgres', driver: context.engine.pgDriver(), logging: false, migrations: [] });
   let initializing: Promise<unknown> | undefined;
 
   async function ready(): Promise<void> {
