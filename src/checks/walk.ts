@@ -8,7 +8,7 @@ import type { Engine, EngineName, MigrationFile, MigrationRunner, MigrationSet, 
 import type { HistoryVerdict } from './history.js';
 import { runProtocol } from './protocol.js';
 import { ReplayCache } from './replay-cache.js';
-import type { Sandbox } from './sandbox.js';
+import { runsUserCode, startSandboxedProcess, type SandboxedProcess, type SandboxExit } from './sandboxed-runner.js';
 
 export interface CheckTarget {
   migration: MigrationFile;
@@ -29,6 +29,8 @@ export interface WalkInput {
   downsPending?: boolean;
   /** `lint --all`: after the targets, the whole history up from empty and down to the base (history.ts). */
   history?: boolean;
+  /** The sandboxed process's JavaScript heap cap (its whole memory is watched by the main thread). */
+  memoryMb?: number;
 }
 
 /** What the worker tells the main thread, in order, for each target. */
@@ -39,7 +41,11 @@ export type WalkEvent =
   | { type: 'step'; path: string; step: ProtocolStepName }
   | { type: 'result'; path: string; result: ProtocolResult }
   | { type: 'history-step'; path: string; direction: 'up' | 'down' }
-  | { type: 'history'; engine: EngineName; verdicts: Record<string, HistoryVerdict> };
+  | { type: 'history'; engine: EngineName; verdicts: Record<string, HistoryVerdict> }
+  /** The process where migration code runs (its memory is watched, and it is killed with the walk). */
+  | { type: 'sandbox'; pid: number }
+  /** That process ended while it was needed: the migration at hand stopped it. */
+  | { type: 'sandbox-exit'; exit: SandboxExit };
 
 interface EngineState {
   engine: Engine;
@@ -53,11 +59,16 @@ export async function walkSet(
   input: WalkInput,
   tell: (event: WalkEvent) => void,
   downs?: Promise<Record<string, boolean>>,
-  sandbox?: Sandbox,
   transactional?: Promise<Record<string, boolean> | undefined>,
 ): Promise<void> {
   const { set } = input;
-  const adapter = await loadAdapter(set.framework);
+  // Migration code runs in a process of its own, started while the engine boots here.
+  const starting = runsUserCode(set.framework)
+    ? startSandboxedProcess(set, { memoryMb: input.memoryMb, onExit: (exit) => tell({ type: 'sandbox-exit', exit }) })
+    : undefined;
+  void starting?.then((started) => tell({ type: 'sandbox', pid: started.pid }), () => undefined);
+  const adapter = starting ? undefined : await loadAdapter(set.framework);
+  let sandbox: SandboxedProcess | undefined;
   const imports = new Map<string, Promise<Record<string, unknown>>>();
   const importOnce = (path: string) => {
     let loaded = imports.get(path);
@@ -72,12 +83,15 @@ export async function walkSet(
       // PGlite takes a while to boot: it is created only when a target first needs it, off the clock.
       tell({ type: 'booting', engine: name });
       const engine = await createEngine(name, { databaseUrl: input.databaseUrl, extensions: name === 'pglite' ? await extensionsMentioned(set) : undefined });
-      const runner = await adapter.createRunner({
-        engine,
-        set,
-        importMigration: importOnce,
-        requireFromProject: <T>(specifier: string) => requireFromProject<T>(specifier, set.projectDir),
-      });
+      sandbox ??= await starting;
+      const runner = sandbox
+        ? await sandbox.runner(engine)
+        : await adapter!.createRunner({
+            engine,
+            set,
+            importMigration: importOnce,
+            requireFromProject: <T>(specifier: string) => requireFromProject<T>(specifier, set.projectDir),
+          });
       state = { engine, runner, replayCache: await ReplayCache.open(set, name), applied: 0 };
       engines.set(name, state);
     }
@@ -91,7 +105,7 @@ export async function walkSet(
     if (checkedFirstOn) tell({ type: 'start', path, engine: name, checkedFirstOn });
     const hung = earlierHanging(set, target.migration, input.hangsOnUp);
     if (hung) {
-      const result = { engine: name, steps: [], replayError: { migration: hung.id, message: 'its up was stopped (it ran past the timeout or the memory cap)' } };
+      const result = { engine: name, steps: [], replayError: { migration: hung.id, message: 'its up was stopped (it ran past the timeout or the memory cap, or ended the process running it)' } };
       return { result, engineIndependent: true };
     }
     // A real server copies the earlier migrations from a kept template rather than replaying them.
@@ -142,7 +156,7 @@ export async function walkSet(
     let run = await on(engine);
     if (engine === 'pg-mem' && input.fallback && (run.notRun?.unsupported || run.verdicts.size > 0)) run = await on((engine = 'pglite'));
     // Refused connections were reported by each migration's own check.
-    sandbox?.takeViolations();
+    await sandbox?.violations();
     // A way up that fails is each failing migration's own finding.
     if (run.notRun) return;
     tell({ type: 'history', engine, verdicts: Object.fromEntries(run.verdicts) });
@@ -160,12 +174,11 @@ export async function walkSet(
       // Booting the engine is not the migration's time; loading it is (a top-level loop hangs here).
       await stateOf(input.engine);
       tell({ type: 'start', path, engine: input.engine });
-      sandbox?.takeViolations();
-      if (sandbox) sandbox.during = 'load';
+      await sandbox?.violations();
       // Only code migrations are modules; SQL files are read by their runner.
-      const loadError = isModule(path) ? await loadErrorOf(importOnce, path) : undefined;
+      const loadError = !isModule(path) ? undefined : sandbox ? await sandbox.load(path) : await loadErrorOf(importOnce, path);
       if (loadError) {
-        tell({ type: 'result', path, result: withViolations({ engine: input.engine, steps: [], loadError }, target.migration, sandbox) });
+        tell({ type: 'result', path, result: await withViolations({ engine: input.engine, steps: [], loadError }, target.migration, sandbox) });
         continue;
       }
       const first = await checkOn(input.engine, target);
@@ -175,7 +188,7 @@ export async function walkSet(
         await stateOf('pglite');
         result = (await checkOn('pglite', target, 'pg-mem')).result;
       }
-      tell({ type: 'result', path, result: withViolations(result, target.migration, sandbox) });
+      tell({ type: 'result', path, result: await withViolations(result, target.migration, sandbox) });
     }
     // A migration that hangs would only hang the history again.
     if (input.history && input.hangsOnUp.length === 0) await walkHistory(hasDown);
@@ -185,6 +198,8 @@ export async function walkSet(
       await runner.close().catch(() => undefined);
       await engine.close().catch(() => undefined);
     }
+    sandbox?.close();
+    void starting?.then((started) => started.close(), () => undefined);
   }
 }
 
@@ -220,13 +235,13 @@ async function loadErrorOf(
  * The target's own refused connections, once per line (the first step that made it): those located in another migration's file came
  * from replaying it and belong to that file's own check.
  */
-function withViolations(result: ProtocolResult, migration: MigrationFile, sandbox: Sandbox | undefined): ProtocolResult {
+async function withViolations(result: ProtocolResult, migration: MigrationFile, sandbox: SandboxedProcess | undefined): Promise<ProtocolResult> {
   if (!sandbox) return result;
   const own = [migration.path, migration.downPath];
   const seen = new Set<string>();
-  const violations = sandbox.takeViolations().filter((v) => {
+  const violations = (await sandbox.violations()).filter((v) => {
     if (v.loc && !own.includes(v.loc.file)) return false;
-    const key = `${v.host}:${v.port}:${v.loc?.file}:${v.loc?.line}`;
+    const key = `${v.via}:${v.host}:${v.port}:${v.loc?.file}:${v.loc?.line}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -36,9 +36,8 @@ export async function createPostgresEngine({ databaseUrl }: PostgresEngineOption
   await dropOrphans(access(admin)).catch(() => undefined);
 
   const connect = async (name: string) => {
-    const url = new URL(databaseUrl);
-    url.pathname = `/${name}`;
-    return openClient(pg, url.toString());
+    // Read as pg reads it: a socket URL (`postgres://user@/db?host=/var/run/postgresql`) is no WHATWG URL to edit.
+    return openClient(pg, databaseUrl, { database: name });
   };
   // The database is made on first use: from a kept template when the first thing asked is to restore one.
   let database: string | undefined;
