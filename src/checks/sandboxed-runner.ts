@@ -8,7 +8,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MigrationLoadError } from '../load/index.js';
-import { MigrationRunError, type Engine, type MigrationRunner, type MigrationSet, type ProtocolResult, type SandboxViolation, type SourceLocation } from '../types.js';
+import { MigrationRunError, type Engine, type EngineName, type MigrationRunner, type MigrationSet, type ProtocolResult, type SandboxViolation, type SourceLocation } from '../types.js';
 import { connectRpc, reviveError, type Rpc, type SerializedError } from './rpc.js';
 import { scrubEnvironment } from './sandbox.js';
 
@@ -33,8 +33,8 @@ export interface SandboxedProcess {
   /** What the migrations are doing now ('load', 'up'…), recorded with each blocked attempt. */
   during: SandboxViolation['during'];
   load(path: string): Promise<ProtocolResult['loadError']>;
-  /** The framework's runner, in the sandboxed process, bound to `engine`, which stays here. */
-  runner(engine: Engine): Promise<MigrationRunner>;
+  /** The framework's runner, in the sandboxed process, bound to `engine` (still booting, maybe), which stays here. */
+  runner(name: EngineName, engine: Promise<Engine>): Promise<MigrationRunner>;
   violations(): Promise<SandboxViolation[]>;
   close(): void;
 }
@@ -95,7 +95,7 @@ export async function startSandboxedProcess(
     if (debug) process.stderr.write(chunk);
   });
   let closing = false;
-  const engines = new Map<number, Engine>();
+  const engines = new Map<number, Promise<Engine>>();
   /** The engine's own errors, by message: their class does not cross the channel, and isUnsupported may need it. */
   const recentErrors: Error[] = [];
   const remember = (error: unknown) => {
@@ -103,7 +103,7 @@ export async function startSandboxedProcess(
     recentErrors.length = Math.min(recentErrors.length, 32);
     throw error;
   };
-  const engine = (id: number) => {
+  const engine = async (id: number) => {
     const found = engines.get(id);
     if (!found) throw new Error(`no engine ${id}`);
     return found;
@@ -111,13 +111,13 @@ export async function startSandboxedProcess(
   const rpc: Rpc = connectRpc(
     child,
     {
-      query: (id: number, sql: string, params?: unknown[]) => engine(id).query(sql, params?.map(bufferOf)).catch(remember),
-      exec: (id: number, sql: string) => engine(id).exec(sql).catch(remember),
-      snapshot: (id: number) => engine(id).snapshot(),
-      reset: (id: number) => engine(id).reset(),
-      isUnsupported: (id: number, error: SerializedError) => {
+      query: async (id: number, sql: string, params?: unknown[]) => (await engine(id)).query(sql, params?.map(bufferOf)).catch(remember),
+      exec: async (id: number, sql: string) => (await engine(id)).exec(sql).catch(remember),
+      snapshot: async (id: number) => (await engine(id)).snapshot(),
+      reset: async (id: number) => (await engine(id)).reset(),
+      isUnsupported: async (id: number, error: SerializedError) => {
         const original = recentErrors.find((e) => e.message === error.message);
-        return engine(id).isUnsupported(original ?? reviveError(error));
+        return (await engine(id)).isUnsupported(original ?? reviveError(error));
       },
     },
     reviveRunnerError,
@@ -150,10 +150,10 @@ export async function startSandboxedProcess(
       sandboxed.during = 'load';
       return rpc.call('load', path);
     },
-    async runner(bound) {
+    async runner(name, bound) {
       const id = ++nextId;
       engines.set(id, bound);
-      await rpc.call('createRunner', id, bound.name);
+      await rpc.call('createRunner', id, name);
       return {
         run: (migration, direction) => rpc.call('run', id, migration.path, direction, sandboxed.during),
         close: () => rpc.call('closeRunner', id),

@@ -82,17 +82,20 @@ export async function walkSet(
     if (!state) {
       // PGlite takes a while to boot: it is created only when a target first needs it, off the clock.
       tell({ type: 'booting', engine: name });
-      const engine = await createEngine(name, { databaseUrl: input.databaseUrl, extensions: name === 'pglite' ? await extensionsMentioned(set) : undefined });
-      sandbox ??= await starting;
-      const runner = sandbox
-        ? await sandbox.runner(engine)
-        : await adapter!.createRunner({
-            engine,
-            set,
-            importMigration: importOnce,
-            requireFromProject: <T>(specifier: string) => requireFromProject<T>(specifier, set.projectDir),
-          });
-      state = { engine, runner, replayCache: await ReplayCache.open(set, name), applied: 0 };
+      const booting = createEngine(name, { databaseUrl: input.databaseUrl, extensions: name === 'pglite' ? await extensionsMentioned(set) : undefined });
+      // The framework loads in the sandboxed process while the engine boots here.
+      const creatingRunner = starting
+        ? starting.then((started) => (sandbox = started).runner(name, booting))
+        : booting.then((engine) =>
+            adapter!.createRunner({
+              engine,
+              set,
+              importMigration: importOnce,
+              requireFromProject: <T>(specifier: string) => requireFromProject<T>(specifier, set.projectDir),
+            }),
+          );
+      const [engine, runner, replayCache] = await Promise.all([booting, creatingRunner, ReplayCache.open(set, name)]);
+      state = { engine, runner, replayCache, applied: 0 };
       engines.set(name, state);
     }
     return state;

@@ -3,13 +3,19 @@
 // work (what the escape would write to a scratch database on the local server never arrives) and
 // that the attempt is a finding on that migration, with every other file still reported.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lint } from '../../src/index.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string): Promise<{ rows: { note: string }[] }>;
+  end(): Promise<void>;
+}
+const pg = createRequire(import.meta.url)('pg') as { Client: new (config: { connectionString?: string }) => PgClient };
 const databaseUrl = process.env.DATABASE_URL;
 const scratch = `rollsafe_hostile_${process.pid}`;
 const scratchUrl = databaseUrl ? withDatabase(databaseUrl, scratch) : '';
@@ -67,7 +73,7 @@ async function arrived(): Promise<string[]> {
   const client = new pg.Client({ connectionString: scratchUrl });
   await client.connect();
   try {
-    return (await client.query<{ note: string }>('select note from escaped order by note')).rows.map((r) => r.note);
+    return (await client.query('select note from escaped order by note')).rows.map((r) => r.note);
   } finally {
     await client.end();
   }
@@ -158,6 +164,29 @@ exports.down = (knex) => knex.schema.dropTableIfExists('widgets');
     } finally {
       delete process.env.PGPASSWORD;
     }
+  }, 120_000);
+
+  it("with --engine postgres: the migration's SQL runs as a throwaway login that is no superuser and reaches no other database", async () => {
+    const program = `psql ${scratchUrl} -c "insert into escaped values ('copy to program')"`.replace(/'/g, "''");
+    const { findings } = await lintProject(
+      {
+        '001_who.js': `exports.up = async (knex) => {
+  const { rows } = await knex.raw("select session_user as login, (select rolsuper from pg_roles where rolname = session_user) as su, (select rolname from pg_roles r join pg_database d on d.datdba = r.oid where d.datname = current_database()) as owner");
+  if (rows[0].su || !/^rollsafe_\\d+_[0-9a-f]+$/.test(rows[0].login) || rows[0].owner !== 'rollsafe_sandbox') throw new Error('ran as ' + JSON.stringify(rows[0]));
+  if (!(await knex.schema.hasTable('gadgets'))) await knex.schema.createTable('gadgets', (t) => { t.increments('id'); });
+};
+exports.down = (knex) => knex.schema.dropTableIfExists('gadgets');
+`,
+        '002_sql.js': `exports.up = (knex) => knex.raw(${JSON.stringify(`copy (select 1) to program '${program}'`)});
+exports.down = async () => {};
+`,
+      },
+      { engine: 'postgres' },
+    );
+    expect(await arrived()).toEqual([]);
+    // A superuser-only statement is the sandbox login's limit: said as such, never a pass.
+    expect(findings.filter((f) => f.startsWith('001_who.js'))).toEqual([]);
+    expect(findings).toContainEqual(expect.stringMatching(/^002_sql\.js:1 engine-unsupported: .*must be superuser/));
   }, 120_000);
 
   it('with --engine postgres over a unix-socket URL, the engine works and nothing is a violation', async () => {
