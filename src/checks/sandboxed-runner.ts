@@ -44,11 +44,13 @@ export function permissionFlag(): string {
   return process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
 }
 
-/** rollsafe's own caches, the only folders the sandboxed process may write to (tsx's transform cache among them). */
+/**
+ * The only folders the sandboxed process may write to: V8's code cache and tsx's transform cache. Not
+ * the replay cache nor PGlite's, which the trusted side reads back: a migration must not forge them.
+ */
 function writableFolders(projectDir: string): string[] {
   const modules = join(projectDir, 'node_modules');
-  const folders = [join(tmpdir(), 'rollsafe'), join(tmpdir(), `tsx-${userInfo().uid}`)];
-  if (existsSync(modules)) folders.push(join(modules, '.cache', 'rollsafe'));
+  const folders = [join(tmpdir(), `tsx-${userInfo().uid}`), existsSync(modules) ? join(modules, '.cache', 'rollsafe', 'v8') : join(tmpdir(), 'rollsafe', 'v8')];
   for (const folder of folders) mkdirSync(folder, { recursive: true });
   return folders;
 }

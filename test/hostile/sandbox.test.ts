@@ -33,10 +33,17 @@ interface Outcome {
 }
 
 /** Lints every migration of a knex project made of `files`; the project folder is kept for inspection until the end. */
-async function lintProject(files: Record<string, string>, options: { engine?: 'postgres'; memoryMb?: number; timeoutMs?: number } = {}): Promise<Outcome> {
+async function lintProject(
+  files: Record<string, string>,
+  options: { engine?: 'postgres'; memoryMb?: number; timeoutMs?: number; ownModules?: boolean } = {},
+): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), 'rollsafe-hostile-'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'hostile', private: true, dependencies: { knex: '*' } }));
-  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  if (options.ownModules) {
+    // A node_modules of its own (the packages linked one by one), so that its .cache is the project's.
+    mkdirSync(join(dir, 'node_modules'));
+    for (const name of ['knex', 'pg', 'tsx', 'esbuild', 'typescript']) symlinkSync(join(repoRoot, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
+  } else symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const config = { timeouts: { migrationMs: options.timeoutMs ?? 60_000 }, ...(options.memoryMb ? { limits: { memoryMb: options.memoryMb } } : {}) };
   writeFileSync(join(dir, 'rollsafe.config.json'), JSON.stringify(config));
   writeFileSync(join(dir, 'SENTINEL'), 'must survive the lint');
@@ -216,6 +223,18 @@ exports.down = (knex) => knex.schema.dropTableIfExists('gadgets');
     expect(existsSync(join(dir, 'migrations', 'dropped.txt'))).toBe(false);
     // The refused write fails the step: a finding, not a silent pass.
     expect(findings.filter((f) => f.startsWith('002_writer.js'))).toEqual([expect.stringMatching(/^002_writer\.js:\d+ .*(Access to this API has been restricted|ERR_ACCESS_DENIED)/)]);
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it("cannot forge rollsafe's replay cache, which the trusted side reads back", async () => {
+    const { dir, findings } = await lintProject({
+      '001_poisoner.js': attacking(`    const fs = require('node:fs');
+    fs.mkdirSync(require('node:path').join(__dirname, '..', 'node_modules', '.cache', 'rollsafe', 'replay'), { recursive: true });
+    fs.writeFileSync(require('node:path').join(__dirname, '..', 'node_modules', '.cache', 'rollsafe', 'replay', 'forged.json'), '{}');`),
+    }, { ownModules: true });
+    // It ran (and is clean apart from the swallowed attempt), but wrote nothing there.
+    expect(findings).toEqual([]);
+    expect(existsSync(join(dir, 'node_modules', '.cache', 'rollsafe', 'replay', 'forged.json'))).toBe(false);
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
