@@ -78,16 +78,22 @@ if (process.env.BENCH_COMMIT_ONLY) {
 }
 
 const rows = [];
-// BENCH_ENGINES_ONLY=1 skips straight to the engine comparison.
-for (const earlier of process.env.BENCH_ENGINES_ONLY ? [] : [100, 300]) {
+// BENCH_ENGINES_ONLY=1 skips straight to the engine comparison; BENCH_HOOK_ONLY=1 times the clean hook path after 300 and stops.
+const hookOnly = Boolean(process.env.BENCH_HOOK_ONLY);
+for (const earlier of process.env.BENCH_ENGINES_ONLY ? [] : hookOnly ? [300] : [100, 300]) {
   const clean = project(`knex-${earlier}`, earlier);
   const last = clean.files.at(-1);
   // First run fills the replay cache (cleared here); the hook's steady state is what users feel on every commit.
   clearReplayCache(clean.dir);
   rows.push(time(`hook path, clean, ${earlier} earlier (first run)`, ['lint', last], clean.dir, 1));
   rows.push(time(`hook path, clean, ${earlier} earlier`, ['lint', last], clean.dir));
+  if (hookOnly) continue;
   const broken = project(`knex-${earlier}-broken`, earlier, { brokenLast: true });
   rows.push(time(`hook path, confirmed on PGlite, ${earlier} earlier`, ['lint', broken.files.at(-1)], broken.dir, Math.min(runs, 3)));
+}
+if (hookOnly) {
+  printTable('hook path (pg-mem)', rows);
+  process.exit(0);
 }
 if (!process.env.BENCH_ENGINES_ONLY) {
   const all = project('knex-all-100', 100);

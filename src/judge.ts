@@ -72,6 +72,16 @@ function problemsOf(model: MigrationModel, result?: ProtocolResult): Located[] {
       ...at(top),
     });
   }
+  if (result?.crashed) {
+    const during = result.crashed.step === 'load' ? 'loading' : result.crashed.step;
+    problems.push({
+      ruleId: null,
+      severity: 2,
+      message: `This migration stopped the check (during ${during}): ${result.crashed.message}.`,
+      help: 'A migration must not end the process or leave work running after its step returns: await every query, and throw rather than exit.',
+      ...at(top),
+    });
+  }
   if (result?.replayError && !result.replayError.unsupported) {
     problems.push({
       ruleId: null,

@@ -251,6 +251,8 @@ export interface ProtocolResult {
   timedOut?: { step: ProtocolStepName; ms: number; statement?: string };
   /** It used more memory than the checks may (`limits.memoryMb`) and was stopped. */
   outOfMemory?: { step: ProtocolStepName; mb: number };
+  /** It ended the process it ran in (process.exit, an error that escaped its step) or rollsafe failed on it; the run went on without it. */
+  crashed?: { step: ProtocolStepName | 'load'; message: string };
   steps: StepOutcome[];
   /** up-again left a different schema than up. */
   upAgainChanges?: SchemaChange[];

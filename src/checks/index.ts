@@ -1,7 +1,10 @@
-// The dynamic checks as the rest of rollsafe calls them. Migrations are user code that may hang
-// (an unresolved promise, a `while (true)`), so they run in a worker this thread can stop.
+// The dynamic checks as the rest of rollsafe calls them. The walk runs in a worker this thread can
+// stop; migrations are user code that may hang (an unresolved promise, a `while (true)`), exit or
+// allocate without end, so they run in a sandboxed process whose memory this thread watches.
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { EngineName, HistoryVerdict, MigrationSet, ProtocolResult, ProtocolStepName } from '../types.js';
+import type { SandboxExit } from './sandboxed-runner.js';
 import type { CheckTarget, WalkEvent, WalkInput } from './walk.js';
 
 export type { CheckTarget } from './walk.js';
@@ -62,6 +65,7 @@ export async function checkMigrations(
       hangsOnUp,
       downsPending: !known,
       history: options.history,
+      memoryMb: options.memoryMb,
     };
     const hung = await walkInWorker(input, { timeoutMs: options.timeoutMs, memoryMb: options.memoryMb, onActivity: options.onActivity }, downs, (path, result) => {
       results.set(path, result);
@@ -133,12 +137,16 @@ function walkInWorker(
     let position: Position | undefined;
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
+    let sandboxPid: number | undefined;
+    let memoryWatch: NodeJS.Timeout | undefined;
 
     const finish = (outcome: { hang?: Hang; error?: Error }) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearInterval(memoryWatch);
       releaseSignals?.();
+      if (sandboxPid) killQuietly(sandboxPid);
       void worker.terminate();
       if (outcome.error) reject(outcome.error);
       else resolve(outcome.hang);
@@ -221,18 +229,45 @@ function walkInWorker(
           position = undefined;
           for (const [path, verdict] of Object.entries(event.verdicts)) attach(path, { engine: event.engine, ...verdict });
           break;
+        case 'sandbox':
+          sandboxPid = event.pid;
+          // Buffers and wasm live outside the JavaScript heap: the cap is on the whole process.
+          if (memoryMb) {
+            memoryWatch = setInterval(() => {
+              const rss = residentBytes(event.pid);
+              if (rss === undefined || rss <= memoryMb * 1024 * 1024) return;
+              if (!position || position.history) return finish({});
+              finish({ hang: recordStop(position, input, record, (step) => ({ outOfMemory: { step: step === 'load' ? 'up' : step, mb: memoryMb } }), `its up used more than ${memoryMb} MB of memory`) });
+            }, 50);
+          }
+          break;
+        case 'sandbox-exit': {
+          if (!position) return finish({ error: new Error(`the process that runs the migrations stopped: ${exitReason(event.exit)}`) });
+          if (position.history) return finish({});
+          const mb = memoryMb ?? 0;
+          if (event.exit.outOfMemory) return finish({ hang: recordStop(position, input, record, (step) => ({ outOfMemory: { step: step === 'load' ? 'up' : step, mb } }), `its up used more than ${mb} MB of memory`) });
+          const message = exitReason(event.exit);
+          finish({ hang: recordStop(position, input, record, (step) => ({ crashed: { step, message } }), message) });
+          break;
+        }
         case 'done':
           finish({});
           break;
         case 'failed':
-          finish({ error: event.name && expectedFailures.has(event.name) ? namedError(event.name, event.message) : new Error(`the migration checks failed: ${event.message}`) });
+          if (event.name && expectedFailures.has(event.name)) return finish({ error: namedError(event.name, event.message) });
+          // rollsafe's own failure on one migration is that migration's finding; the others still run.
+          if (position && !position.history) {
+            const message = `rollsafe failed on it: ${process.env.ROLLSAFE_DEBUG ? event.message : event.message.split('\n')[0]}`;
+            return finish({ hang: recordStop(position, input, record, (step) => ({ crashed: { step, message } }), message) });
+          }
+          finish({ error: new Error(`the migration checks failed: ${event.message}`) });
           break;
       }
     });
     worker.on('error', (error: Error & { code?: string }) => {
       // The heap cap stops the worker as a hang would: the migration at hand is reported, a fresh worker goes on.
       if (error.code === 'ERR_WORKER_OUT_OF_MEMORY' && position && !position.history && memoryMb) {
-        return finish({ hang: recordOutOfMemory(position, memoryMb, input, record) });
+        return finish({ hang: recordStop(position, input, record, (step) => ({ outOfMemory: { step: step === 'load' ? 'up' : step, mb: memoryMb } }), `its up used more than ${memoryMb} MB of memory`) });
       }
       finish({ error });
     });
@@ -277,21 +312,47 @@ function oneLine(sql: string): string {
   return line.length > 80 ? `${line.slice(0, 77)}...` : line;
 }
 
-function recordOutOfMemory(
+/** The migration at hand stopped the walk (memory, exit, escaped error): its finding, and whether later ones may replay it. */
+function recordStop(
   position: Position,
-  mb: number,
   input: WalkInput,
   record: (path: string, result: ProtocolResult) => void,
+  verdict: (step: ProtocolStepName | 'load') => Partial<ProtocolResult>,
+  replayMessage: string,
 ): Hang {
   const base = { engine: position.engine, ...(position.checkedFirstOn ? { checkedFirstOn: position.checkedFirstOn } : {}), steps: [] };
   if (position.replaying) {
-    record(position.path, { ...base, replayError: { migration: position.replaying, message: `its up used more than ${mb} MB of memory`, cause: 'stopped' } });
+    record(position.path, { ...base, replayError: { migration: position.replaying, message: replayMessage, cause: 'stopped' } });
     return { hangsOnUp: position.replayingPath };
   }
-  const step = position.step ?? 'up';
-  record(position.path, { ...base, outOfMemory: { step, mb } });
+  const step = position.step ?? 'load';
+  record(position.path, { ...base, ...verdict(step) });
   const target = input.targets.find((t) => t.migration.path === position.path);
-  return { hangsOnUp: step === 'up' && target ? target.migration.path : undefined };
+  return { hangsOnUp: (step === 'up' || step === 'load') && target ? target.migration.path : undefined };
+}
+
+function exitReason(exit: SandboxExit): string {
+  if (exit.escaped) return `an error escaped its step after it returned (${exit.escaped})`;
+  if (exit.signal) return `the process running it was killed (${exit.signal})`;
+  return `it ended the process running it (exit code ${exit.code}, e.g. process.exit)`;
+}
+
+/** Resident memory of a process, from Linux's /proc; undefined elsewhere or once it is gone. */
+function residentBytes(pid: number): number | undefined {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }
 
 /** The worker runs from dist/ as .js; from sources (vitest, tsx) it is loaded through tsx. */

@@ -1,8 +1,16 @@
-// The worker's sandbox: migrations are user code run at commit time, so they must never reach a real
-// database by accident. Credentials leave the environment and every outbound socket (net, tls, and
-// so http, https and fetch, which open theirs through net) fails at once unless the engine needs it.
+// The sandboxed process's own guard: migrations are user code run at commit time, so they must never
+// reach a real database by accident. Node's permission model (src/checks/sandbox-process.ts) is the
+// wall for processes, threads, addons and file writes; this patches what it does not cover: every
+// outbound socket (net, tls, and so http, https and fetch, which open theirs through net), UDP and
+// DNS fail at once. Each attempt, process and thread ones included, is recorded with its migration line.
+import childProcess from 'node:child_process';
+import dgram from 'node:dgram';
+import dns from 'node:dns';
+import { syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
 import tls from 'node:tls';
+import workerThreads from 'node:worker_threads';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { captureCallSites, siteIn } from '../load/index.js';
 import type { SandboxViolation } from '../types.js';
 
@@ -29,14 +37,20 @@ export function scrubEnvironment(env: NodeJS.ProcessEnv): string[] {
   return removed;
 }
 
-/** The endpoints a database URL names: its host and port (Postgres's 5432 by default), and a `?host=` override. */
+/**
+ * The endpoints a database URL names: its host and port (Postgres's 5432 by default), and a `?host=` override.
+ * Read as libpq and `pg` read it (`postgres://user@/db?host=/cloudsql/x` has no host part, which WHATWG URL refuses).
+ */
 export function endpointsOf(databaseUrl: string): AllowedEndpoint[] {
-  const url = new URL(databaseUrl);
-  const port = Number(url.port || 5432);
-  const hosts = [decodeURIComponent(url.hostname) || 'localhost'];
-  const override = url.searchParams.get('host');
-  if (override) hosts.push(override);
-  return hosts.map((host) => ({ host: host.replace(/^\[(.*)\]$/, '$1'), port }));
+  const parsed = parseConnectionString(databaseUrl);
+  const port = Number(parsed.port || 5432);
+  const hosts: string[] = [];
+  const named = /^[a-z]+:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^/:?]*)/i.exec(databaseUrl)?.[1]?.replace(/^\[(.*)\]$/, '$1');
+  if (named) hosts.push(decodeURIComponent(named));
+  const override = parsed.host?.replace(/^\[(.*)\]$/, "$1");
+  if (override && !hosts.includes(override)) hosts.push(override);
+  if (hosts.length === 0) hosts.push('localhost');
+  return hosts.map((host) => ({ host, port }));
 }
 
 export interface Sandbox {
@@ -44,9 +58,11 @@ export interface Sandbox {
   during: SandboxViolation['during'];
   /** The blocked attempts since the last call, oldest first. */
   takeViolations(): SandboxViolation[];
+  /** The migration files, where each attempt is located. */
+  files: Set<string>;
 }
 
-let installed: (Sandbox & { allowed: AllowedEndpoint[]; files: Set<string> }) | undefined;
+let installed: (Sandbox & { allowed: AllowedEndpoint[] }) | undefined;
 
 /**
  * Scrubs the environment and blocks outbound sockets for the rest of this thread's life. `files` are
@@ -71,6 +87,13 @@ export function installSandbox(options: { allowed: AllowedEndpoint[]; files: str
     },
   };
   installed = sandbox;
+  const record = (violation: SandboxViolation) => {
+    const sites = captureCallSites();
+    const loc = [...sandbox.files].map((file) => siteIn(sites, file)).find(Boolean);
+    violations.push({ ...violation, ...(loc ? { loc } : {}), ...(sandbox.during ? { during: sandbox.during } : {}) });
+  };
+  refuseDatagramsAndLookups(record);
+  recordProcessesAndThreads(record);
 
   const connect = net.Socket.prototype.connect;
   // One patch covers net.connect, net.createConnection, tls.connect and every client built on them.
@@ -98,6 +121,60 @@ export function installSandbox(options: { allowed: AllowedEndpoint[]; files: str
     return this;
   } as typeof net.Socket.prototype.connect;
   return sandbox;
+}
+
+function refused(what: string, code = 'ECONNREFUSED'): Error {
+  return Object.assign(new Error(`${code} ${what} (blocked by rollsafe's sandbox: migrations may only use the connection rollsafe gives them)`), { code });
+}
+
+/** UDP sockets and DNS lookups (c-ares and getaddrinfo alike) fail as an unreachable network does. */
+function refuseDatagramsAndLookups(record: (violation: SandboxViolation) => void): void {
+  const socket = dgram.Socket.prototype as unknown as Record<string, unknown>;
+  for (const method of ['send', 'connect', 'bind'] as const) {
+    socket[method] = function refusedDatagram(this: dgram.Socket, ...args: unknown[]) {
+      const port = args.find((a) => typeof a === 'number');
+      const host = args.find((a, i) => i > 0 && typeof a === 'string') as string | undefined;
+      record({ host: host ?? 'localhost', ...(typeof port === 'number' ? { port } : {}), via: `dgram.${method}` });
+      throw refused(`udp ${host ?? ''}:${String(port ?? '')}`);
+    };
+  }
+  const lookups = ['lookup', 'lookupService', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCname', 'resolveMx', 'resolveNs', 'resolveTxt', 'resolveSrv', 'resolvePtr', 'resolveNaptr', 'resolveSoa', 'resolveCaa', 'reverse'];
+  for (const target of [dns, dns.promises, dns.Resolver.prototype, dns.promises.Resolver.prototype] as unknown as Record<string, unknown>[]) {
+    const promised = target === (dns.promises as unknown) || target === (dns.promises.Resolver.prototype as unknown);
+    for (const name of lookups) {
+      if (typeof target[name] !== 'function') continue;
+      target[name] = (...args: unknown[]) => {
+        record({ host: String(args[0]), via: `dns.${name}` });
+        const error = refused(`dns ${String(args[0])}`, 'ENOTFOUND');
+        if (promised) return Promise.reject(error);
+        const callback = args.at(-1);
+        if (typeof callback === 'function') return void process.nextTick(() => (callback as (e: Error) => void)(error));
+        throw error;
+      };
+    }
+  }
+  syncBuiltinESMExports();
+}
+
+/** The permission model refuses them; this says which command or thread, and from which line. */
+function recordProcessesAndThreads(record: (violation: SandboxViolation) => void): void {
+  const processes = childProcess as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of ['exec', 'execSync', 'execFile', 'execFileSync', 'spawn', 'spawnSync', 'fork'] as const) {
+    const original = processes[name];
+    processes[name] = function recordedProcess(this: unknown, ...args: unknown[]) {
+      const command = [args[0], ...(Array.isArray(args[1]) ? args[1] : [])].map(String).join(' ');
+      record({ host: command, via: `child_process.${name}` });
+      return original.apply(this, args);
+    };
+  }
+  const OriginalWorker = workerThreads.Worker;
+  (workerThreads as { Worker: unknown }).Worker = class RecordedWorker extends OriginalWorker {
+    constructor(...args: ConstructorParameters<typeof OriginalWorker>) {
+      record({ host: String(args[0]), via: 'new Worker' });
+      super(...args);
+    }
+  };
+  syncBuiltinESMExports();
 }
 
 /** Host and port from any of Socket#connect's call shapes (options, port/host, IPC path, net's normalized array). */

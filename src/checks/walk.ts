@@ -10,7 +10,7 @@ import { catchUnhandledRejections } from './floating.js';
 import { messageOf, runProtocol } from './protocol.js';
 import { ReplayCache } from './replay-cache.js';
 import { applySetupOnReset, SetupError } from './setup.js';
-import type { Sandbox } from './sandbox.js';
+import { runsUserCode, startSandboxedProcess, type SandboxedProcess, type SandboxExit } from './sandboxed-runner.js';
 
 export interface CheckTarget {
   migration: MigrationFile;
@@ -33,6 +33,8 @@ export interface WalkInput {
   downsPending?: boolean;
   /** `lint --all`: after the targets, the whole history up from empty and down to the base (history.ts). */
   history?: boolean;
+  /** The sandboxed process's JavaScript heap cap (its whole memory is watched by the main thread). */
+  memoryMb?: number;
 }
 
 /** What the worker tells the main thread, in order, for each target. */
@@ -45,7 +47,11 @@ export type WalkEvent =
   | { type: 'statement'; sql: string }
   | { type: 'result'; path: string; result: ProtocolResult }
   | { type: 'history-step'; path: string; direction: 'up' | 'down' }
-  | { type: 'history'; engine: EngineName; verdicts: Record<string, HistoryVerdict> };
+  | { type: 'history'; engine: EngineName; verdicts: Record<string, HistoryVerdict> }
+  /** The process where migration code runs (its memory is watched, and it is killed with the walk). */
+  | { type: 'sandbox'; pid: number }
+  /** That process ended while it was needed: the migration at hand stopped it. */
+  | { type: 'sandbox-exit'; exit: SandboxExit };
 
 interface EngineState {
   engine: Engine;
@@ -59,15 +65,21 @@ export async function walkSet(
   input: WalkInput,
   tell: (event: WalkEvent) => void,
   downs?: Promise<Record<string, boolean>>,
-  sandbox?: Sandbox,
   transactional?: Promise<Record<string, boolean> | undefined>,
 ): Promise<void> {
-  const adapter = await loadAdapter(input.set.framework);
+  // Migration code runs in a process of its own, started while the engine boots here.
+  const starting = runsUserCode(input.set.framework)
+    ? startSandboxedProcess(input.set, { memoryMb: input.memoryMb, onExit: (exit) => tell({ type: 'sandbox-exit', exit }) })
+    : undefined;
+  void starting?.then((started) => tell({ type: 'sandbox', pid: started.pid }), () => undefined);
+  const frameworkAdapter = await loadAdapter(input.set.framework);
   // What the framework runs on connect joins the config's setup: both precede the first migration.
-  const implied = (await adapter.impliedSetup?.(input.set)) ?? [];
+  const implied = (await frameworkAdapter.impliedSetup?.(input.set)) ?? [];
   const set: MigrationSet = implied.length ? { ...input.set, setup: [...(input.set.setup ?? []), ...implied] } : input.set;
   // pg-mem hands to PGlite a set whose setup it cannot run.
   let primary = input.engine;
+  const adapter = starting ? undefined : frameworkAdapter;
+  let sandbox: SandboxedProcess | undefined;
   const imports = new Map<string, Promise<Record<string, unknown>>>();
   const importOnce = (path: string) => {
     let loaded = imports.get(path);
@@ -81,21 +93,34 @@ export async function walkSet(
     if (!state) {
       // PGlite takes a while to boot: it is created only when a target first needs it, off the clock.
       tell({ type: 'booting', engine: name });
-      const engine = await createEngine(name, { databaseUrl: input.databaseUrl, extensions: name === 'pglite' ? await extensionsMentioned(set) : undefined });
-      applySetupOnReset(engine, set.setup);
-      reportStatements(engine, (sql) => tell({ type: 'statement', sql }));
-      // A setup that fails is said once, before any migration runs.
-      if (set.setup?.length) await engine.reset().catch(async (error: unknown) => {
-        await engine.close().catch(() => undefined);
-        throw error;
-      });
-      const runner = await adapter.createRunner({
-        engine,
-        set,
-        importMigration: importOnce,
-        requireFromProject: <T>(specifier: string) => requireFromProject<T>(specifier, set.projectDir),
-      });
-      state = { engine, runner, replayCache: await ReplayCache.open(set, name), applied: 0 };
+      const booting = createEngine(name, { databaseUrl: input.databaseUrl, extensions: name === 'pglite' ? await extensionsMentioned(set) : undefined }).then(
+        async (engine) => {
+          applySetupOnReset(engine, set.setup);
+          reportStatements(engine, (sql) => tell({ type: 'statement', sql }));
+          // A setup that fails is said once, before any migration runs.
+          if (set.setup?.length) {
+            await engine.reset().catch(async (error: unknown) => {
+              await engine.close().catch(() => undefined);
+              throw error;
+            });
+          }
+          return engine;
+        },
+      );
+      // The framework loads in the sandboxed process while the engine boots here.
+      const creatingRunner = starting
+        ? starting.then((started) => (sandbox = started).runner(name, booting))
+        : booting.then((engine) =>
+            adapter!.createRunner({
+              engine,
+              set,
+              importMigration: importOnce,
+              requireFromProject: <T>(specifier: string) => requireFromProject<T>(specifier, set.projectDir),
+            }),
+          );
+      creatingRunner.catch(() => undefined);
+      const [engine, runner, replayCache] = await Promise.all([booting, creatingRunner, ReplayCache.open(set, name)]);
+      state = { engine, runner, replayCache, applied: 0 };
       engines.set(name, state);
     }
     return state;
@@ -108,7 +133,7 @@ export async function walkSet(
     if (checkedFirstOn) tell({ type: 'start', path, engine: name, checkedFirstOn });
     const hung = earlierHanging(set, target.migration, input.hangsOnUp);
     if (hung) {
-      const result = { engine: name, steps: [], replayError: { migration: hung.id, message: 'its up was stopped (it ran past the timeout or the memory cap)', cause: 'stopped' as const } };
+      const result = { engine: name, steps: [], replayError: { migration: hung.id, message: 'its up was stopped (it ran past the timeout or the memory cap, or ended the process running it)', cause: 'stopped' as const } };
       return { result, engineIndependent: true };
     }
     // A real server copies the earlier migrations from a kept template rather than replaying them.
@@ -161,7 +186,7 @@ export async function walkSet(
     let run = await on(engine);
     if (engine === 'pg-mem' && input.fallback && (run.notRun?.unsupported || run.verdicts.size > 0)) run = await on((engine = 'pglite'));
     // Refused connections were reported by each migration's own check.
-    sandbox?.takeViolations();
+    await sandbox?.violations();
     // A way up that fails is each failing migration's own finding.
     if (run.notRun) return;
     tell({ type: 'history', engine, verdicts: Object.fromEntries(run.verdicts) });
@@ -193,12 +218,11 @@ export async function walkSet(
       // Booting the engine is not the migration's time; loading it is (a top-level loop hangs here).
       await stateOf(primary);
       tell({ type: 'start', path, engine: primary });
-      sandbox?.takeViolations();
-      if (sandbox) sandbox.during = 'load';
+      await sandbox?.violations();
       // Only code migrations are modules; SQL files are read by their runner.
-      const loadError = isModule(path) ? await loadErrorOf(importOnce, path) : undefined;
+      const loadError = !isModule(path) ? undefined : sandbox ? await sandbox.load(path) : await loadErrorOf(importOnce, path);
       if (loadError) {
-        tell({ type: 'result', path, result: withViolations({ engine: primary, steps: [], loadError }, target.migration, sandbox) });
+        tell({ type: 'result', path, result: await withViolations({ engine: primary, steps: [], loadError }, target.migration, sandbox) });
         continue;
       }
       const check = async (): Promise<ProtocolResult> => {
@@ -226,7 +250,7 @@ export async function walkSet(
       // Once more from scratch: most such failures come from what the engine's session kept.
       if (result.internalError) result = await check();
       if (set.migrations[0]?.path === path) result = { ...result, firstOfSet: true };
-      tell({ type: 'result', path, result: withViolations(result, target.migration, sandbox) });
+      tell({ type: 'result', path, result: await withViolations(result, target.migration, sandbox) });
     }
     // A migration that hangs would only hang the history again.
     if (input.history && input.hangsOnUp.length === 0) {
@@ -250,6 +274,8 @@ export async function walkSet(
       await runner.close().catch(() => undefined);
       await engine.close().catch(() => undefined);
     }
+    sandbox?.close();
+    void starting?.then((started) => started.close(), () => undefined);
   }
 }
 
@@ -320,13 +346,13 @@ async function loadErrorOf(
  * The target's own refused connections, once per line (the first step that made it): those located in another migration's file came
  * from replaying it and belong to that file's own check.
  */
-function withViolations(result: ProtocolResult, migration: MigrationFile, sandbox: Sandbox | undefined): ProtocolResult {
+async function withViolations(result: ProtocolResult, migration: MigrationFile, sandbox: SandboxedProcess | undefined): Promise<ProtocolResult> {
   if (!sandbox) return result;
   const own = [migration.path, migration.downPath];
   const seen = new Set<string>();
-  const violations = sandbox.takeViolations().filter((v) => {
+  const violations = (await sandbox.violations()).filter((v) => {
     if (v.loc && !own.includes(v.loc.file)) return false;
-    const key = `${v.host}:${v.port}:${v.loc?.file}:${v.loc?.line}`;
+    const key = `${v.via}:${v.host}:${v.port}:${v.loc?.file}:${v.loc?.line}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -19,11 +19,15 @@ export async function loadPg(): Promise<Any> {
   throw new DeployError('the postgres engine needs the `pg` package: npm install --save-dev pg');
 }
 
-/** A connected client, or a DeployError saying in one line why not (unreachable, silent, refused credentials, no such database). */
-export async function openClient(pg: Any, databaseUrl: string): Promise<Any> {
+/**
+ * A connected client, or a DeployError saying in one line why not (unreachable, silent, refused credentials, no such database).
+ * `overrides` (another database, another login) apply over the URL, read by pg-connection-string as `pg` reads it.
+ */
+export async function openClient(pg: Any, databaseUrl: string, overrides: { database?: string; user?: string; password?: string } = {}): Promise<Any> {
   const database = parseDatabaseUrl(databaseUrl);
   const seconds = connectSeconds(database);
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: seconds * 1000 });
+  const { parse } = await import('pg-connection-string');
+  const client = new pg.Client({ ...(parse(databaseUrl) as unknown as Record<string, unknown>), ...overrides, connectionTimeoutMillis: seconds * 1000 });
   // A notice-free session, and a dropped connection is reported by the query that meets it.
   client.on('error', () => undefined);
   try {

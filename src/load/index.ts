@@ -26,7 +26,10 @@ export class MigrationLoadError extends Error {
 export async function importMigration(path: string, projectDir: string): Promise<Record<string, unknown>> {
   let loaded: Record<string, unknown>;
   try {
-    loaded = isCommonJs(path) ? await requireCommonJs(path, projectDir) : await importEsm(path, projectDir);
+    if (isCommonJs(path)) loaded = await requireCommonJs(path, projectDir);
+    // In the sandbox, tsx's ESM hooks (a loader thread) cannot start: TypeScript goes through its require hook, plain ESM loads as Node loads it.
+    else if (underPermissionModel()) loaded = /\.[cm]?tsx?$/.test(path) ? await requireCommonJs(path, projectDir) : ((await import(pathToFileURL(path).href)) as Record<string, unknown>);
+    else loaded = await importEsm(path, projectDir);
   } catch (error) {
     throw describeLoadError(error, path);
   }
@@ -61,6 +64,11 @@ async function load<T>(require: NodeJS.Require, specifier: string): Promise<T> {
     if (!isRequireOfEsm(error)) throw error;
     return (await import(pathToFileURL(resolved).href)) as T;
   }
+}
+
+/** True inside the sandboxed process (Node's permission model is on). */
+function underPermissionModel(): boolean {
+  return 'permission' in process;
 }
 
 function isNotFound(error: unknown, specifier: string): boolean {
