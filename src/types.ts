@@ -196,7 +196,8 @@ export class MigrationRunError extends Error {
 
 /** How one framework applies one migration to an engine. */
 export interface MigrationRunner {
-  run(migration: MigrationFile, direction: Direction): Promise<void>;
+  /** A runner in the sandboxed process reports the queries the step left floating (they ran there, not here). */
+  run(migration: MigrationFile, direction: Direction): Promise<void | RunReport>;
   close(): Promise<void>;
 }
 
@@ -277,6 +278,11 @@ export interface ProtocolResult {
 }
 
 /** A query the migration started and did not await: it ran on after the step returned, or failed with nobody to handle it. */
+/** What a sandboxed run tells besides success: what floated, watched where the migration's code ran. */
+export interface RunReport {
+  floating: Omit<FloatingQuery, 'step'>[];
+}
+
 export interface FloatingQuery {
   step: ProtocolStepName;
   /** The statement, in one line, when it reached the engine. */

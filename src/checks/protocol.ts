@@ -7,6 +7,7 @@ import type { ReplayCache } from './replay-cache.js';
 import type { SchemaSnapshot } from '../schema/snapshot.js';
 import { checkPreservesData } from './data/index.js';
 import { FloatingWatch } from './floating.js';
+import { messageOf } from './message.js';
 import { checkResume } from './resume.js';
 import {
   MigrationRunError,
@@ -14,6 +15,7 @@ import {
   type LoggedStatement,
   type MigrationFile,
   type MigrationRunner,
+  type RunReport,
   type MigrationSet,
   type ProtocolResult,
   type ProtocolStepName,
@@ -118,14 +120,15 @@ async function runSteps(input: ProtocolInput, seen: Seen, watch: FloatingWatch):
     input.onProgress?.({ step: name });
     watch.begin(migration.downPath ? [migration.path, migration.downPath] : [migration.path]);
     let outcome: StepOutcome;
+    let reported: RunReport['floating'] = [];
     try {
-      await runner.run(migration, direction);
+      reported = (await runner.run(migration, direction))?.floating ?? [];
       outcome = { step: name, ok: true };
     } catch (error) {
       outcome = { step: name, ok: false, error: await errorOf(engine, error) };
     }
     // What the step left running finishes (or fails) before the schema is read.
-    const floating = await watch.settle({ stepFailed: !outcome.ok });
+    const floating = [...(await watch.settle({ stepFailed: !outcome.ok })), ...reported];
     if (floating.length > 0) result.floatingQueries = [...(result.floatingQueries ?? []), ...floating.map((f) => ({ step: name, ...f }))];
     result.steps.push(outcome);
     return outcome;
@@ -202,7 +205,7 @@ function recordingFirstRuns(input: ProtocolInput, seen: Seen): MigrationRunner {
       const log: LoggedStatement[] = [];
       engine.statementLog = log;
       try {
-        await runner.run(file, direction);
+        return await runner.run(file, direction);
       } finally {
         engine.statementLog = undefined;
         seen[direction] = log;
@@ -263,21 +266,6 @@ function nonEmpty(changes: SchemaChange[]): SchemaChange[] | undefined {
   return changes.length > 0 ? changes : undefined;
 }
 
-const longestMessage = 300;
-
-/** One line: engines (pg-mem above all) wrap the reason in banners, hints and the whole failed query. */
-export function messageOf(error: unknown): string {
-  const raw = error instanceof Error ? error.message : String(error);
-  const firstParagraph = raw.split(/\n\s*\n/)[0];
-  const line = firstParagraph
-    .replace(/🔨 Not supported 🔨 ?:?/g, 'not supported:')
-    .replace(/💔 Your query failed to parse\.[\s\S]*/, 'the engine could not parse this statement')
-    .replace(/[\u{1F300}-\u{1FAFF}\u{2600}-\u{27BF}]\uFE0F?/gu, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return line.length > longestMessage ? `${line.slice(0, longestMessage - 1)}…` : line;
-}
-
 async function isUnsupported(engine: Engine, error: unknown): Promise<boolean> {
   return error instanceof MigrationRunError ? error.unsupported : engine.isUnsupported(error);
 }
@@ -287,3 +275,5 @@ async function errorOf(engine: Engine, error: unknown): Promise<NonNullable<Step
   const unsupported = await isUnsupported(engine, error);
   return { message: messageOf(error), ...(loc ? { loc } : {}), ...(unsupported ? { unsupported } : {}) };
 }
+
+export { messageOf };

@@ -3,6 +3,8 @@
 // credentials. It holds no engine and no socket: each query the framework sends is a call to the
 // trusted side, which owns the engine, takes the snapshots and judges. What this process tells is
 // only how a step ended; the verdict comes from the engine's state.
+import { catchUnhandledRejections, FloatingWatch } from './floating.js';
+import { messageOf } from './message.js';
 import { installSandbox } from './sandbox.js';
 import { connectRpc, serializeError } from './rpc.js';
 import { createPgDriver, type DriverQueryResult } from '../engines/pg-driver.js';
@@ -10,7 +12,7 @@ import { loadAdapter } from '../frameworks/index.js';
 import type { FrameworkAdapter } from '../frameworks/adapter.js';
 import { importMigration, MigrationLoadError, requireFromProject } from '../load/index.js';
 import { installTranspiler } from '../load/transpile.js';
-import type { Direction, Engine, EngineName, MigrationRunner, MigrationSet, ProtocolResult, SandboxViolation } from '../types.js';
+import type { Direction, Engine, EngineName, MigrationRunner, MigrationSet, ProtocolResult, RunReport, SandboxViolation } from '../types.js';
 
 if (!process.send) throw new Error('src/checks/sandbox-process is meant to run as a child process with an IPC channel');
 
@@ -25,7 +27,8 @@ const escaped = (error: unknown) => {
   process.stderr.write(`\nrollsafe-escaped: ${message.split('\n')[0]}\n`);
   process.exit(70);
 };
-process.on('unhandledRejection', escaped);
+// A rejection while a step is watched is that step's floating query, not the end of the process.
+catchUnhandledRejections(escaped);
 process.on('uncaughtException', escaped);
 process.on('disconnect', () => process.exit(0));
 
@@ -41,6 +44,9 @@ const importOnce = (path: string) => {
   return loaded;
 };
 const runners = new Map<number, MigrationRunner>();
+/** Each runner's engine stand-in, watched for the queries a step leaves floating (their origin is known only here). */
+const watches = new Map<number, FloatingWatch>();
+const protocolSteps = new Set<string>(['up', 'up-again', 'down', 'down-again', 'up-after-down']);
 
 /** The engine as the framework sees it: each call crosses to the trusted side. */
 function remoteEngine(id: number, name: EngineName): Engine {
@@ -85,8 +91,10 @@ const rpc = connectRpc(process, {
     }
   },
   async createRunner(id: number, engineName: EngineName) {
+    const engine = remoteEngine(id, engineName);
+    watches.set(id, new FloatingWatch(engine, messageOf));
     const runner = await adapter.createRunner({
-      engine: remoteEngine(id, engineName),
+      engine,
       set,
       importMigration: importOnce,
       requireFromProject: <T>(specifier: string) => requireFromProject<T>(specifier, set.projectDir),
@@ -97,11 +105,25 @@ const rpc = connectRpc(process, {
     const migration = set.migrations.find((m) => m.path === path);
     if (!migration) throw new Error(`not a migration of this set: ${path}`);
     sandbox.during = during;
-    await runners.get(id)!.run(migration, direction);
+    // Only a protocol step is watched: replays and the deeper phases judge no floating query.
+    const watch = during && protocolSteps.has(during) ? watches.get(id) : undefined;
+    if (!watch) return void (await runners.get(id)!.run(migration, direction));
+    watch.begin(migration.downPath ? [migration.path, migration.downPath] : [migration.path]);
+    let failure: { error: unknown } | undefined;
+    try {
+      await runners.get(id)!.run(migration, direction);
+    } catch (error) {
+      failure = { error };
+    }
+    const floating = await watch.settle({ stepFailed: failure !== undefined });
+    if (failure) throw failure.error;
+    return { floating } satisfies RunReport;
   },
   async closeRunner(id: number) {
     await runners.get(id)?.close();
     runners.delete(id);
+    watches.get(id)?.dispose();
+    watches.delete(id);
   },
   violations: () => sandbox.takeViolations(),
 });
