@@ -169,6 +169,21 @@ export interface Engine {
   statementLog?: LoggedStatement[];
   /** Runs a recorded statement again, from its `prepared` form when the engine left one (faster than `query`). */
   replay?(statement: LoggedStatement): Promise<void>;
+  /**
+   * Keeps the state as it is now, so that coming back to it costs the same however long the history
+   * (real Postgres: a transaction and a savepoint). Engines without one are replayed instead.
+   */
+  checkpoint?(): Promise<Checkpoint>;
+}
+
+/** A kept state of an engine (see Engine.checkpoint); one at a time, ended before anything else. */
+export interface Checkpoint {
+  /** Back to the state the checkpoint was taken at. */
+  restore(): Promise<void>;
+  /** Keeps what ran since (`keep`) or goes back to the checkpoint's state, and closes it. */
+  end(keep: boolean): Promise<void>;
+  /** Something ran that the checkpoint cannot hold (CONCURRENTLY, a script's own COMMIT): what ran since does not count. */
+  readonly broken: boolean;
 }
 
 export interface LoggedStatement {

@@ -202,3 +202,67 @@ export async function down(pgm: MigrationBuilder): Promise<void> {
     expect(up?.error?.loc).toMatchObject({ file: set.migrations[0].path, line: 8 });
   });
 });
+
+describe('restoring the state before up on an engine with checkpoints (PGlite)', () => {
+  const sql = (statements: string[]) =>
+    Object.fromEntries(
+      statements.flatMap((table, i) => [
+        [`00000${i + 1}_create_${table}.up.sql`, `CREATE TABLE ${table} (id int);\n`],
+        [`00000${i + 1}_create_${table}.down.sql`, `DROP TABLE ${table};\n`],
+      ]),
+    );
+
+  async function onPglite(set: MigrationSet, index: number, options: { withoutCheckpoint?: boolean; stopAtFirstFailure?: boolean } = {}) {
+    const { golangMigrateAdapter } = await import('../frameworks/golang-migrate/index.js');
+    const engine = await createEngine('pglite', { extensions: [] });
+    const runner = await golangMigrateAdapter.createRunner({
+      engine,
+      set,
+      importMigration: (path) => importMigration(path, set.projectDir),
+      requireFromProject: (specifier) => requireFromProject(specifier, set.projectDir),
+    });
+    open.push({ engine, runner });
+    const replayed: string[] = [];
+    const run = await runProtocol({
+      engine,
+      runner,
+      set,
+      migration: set.migrations[index],
+      hasDown: true,
+      applied: 0,
+      ...options,
+      onProgress: (event) => {
+        if ('replaying' in event) replayed.push(event.replaying.id);
+      },
+    });
+    return { ...run, replayed, tables: Object.keys((await engine.snapshot()).tables).sort() };
+  }
+
+  async function sqlSet(tables: string[]): Promise<MigrationSet> {
+    const { golangMigrateAdapter } = await import('../frameworks/golang-migrate/index.js');
+    const set = migrationSet('golang-migrate', sql(tables));
+    return { ...set, migrations: await golangMigrateAdapter.listMigrations(set.dir) };
+  }
+
+  it('replays the earlier migrations once, gives the same verdict as replaying, and ends at the state before up', async () => {
+    const set = await sqlSet(['orgs', 'users', 'orders']);
+    const kept = await onPglite(set, 2);
+    // up-again fails, so down and down-again need the state after one up rebuilt: from the checkpoint, not a replay.
+    expect(kept.result.steps.find((s) => s.step === 'up-again')?.ok).toBe(false);
+    expect(kept.replayed).toEqual(['1', '2']);
+    // up-after-down ran last and left the state after one up.
+    expect(kept.applied).toBe(3);
+    expect(kept.tables).toEqual(['orders', 'orgs', 'users']);
+    const replaying = await onPglite(set, 2, { withoutCheckpoint: true });
+    expect(replaying.replayed.length).toBeGreaterThan(2);
+    expect(kept.result).toEqual(replaying.result);
+  }, 60_000);
+
+  it('stops at the first step that is not clean when asked (pg-mem before PGlite), rolled back to the state before up', async () => {
+    const set = await sqlSet(['orgs', 'users']);
+    const { result, applied, tables } = await onPglite(set, 1, { stopAtFirstFailure: true });
+    expect(result.steps.map((s) => s.step)).toEqual(['up', 'up-again']);
+    expect(applied).toBe(1);
+    expect(tables).toEqual(['orgs']);
+  }, 60_000);
+});

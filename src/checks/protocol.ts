@@ -11,6 +11,7 @@ import { messageOf } from './message.js';
 import { checkResume } from './resume.js';
 import {
   MigrationRunError,
+  type Checkpoint,
   type Engine,
   type LoggedStatement,
   type MigrationFile,
@@ -38,6 +39,13 @@ export interface ProtocolInput {
   transactional?: boolean;
   /** Only replay the history and run this migration's up once: does the history still run (a staged deletion or rename)? */
   replayOnly?: boolean;
+  /**
+   * Only whether the migration is clean matters (pg-mem, whose failures PGlite checks again): the
+   * protocol stops at the first step that is not.
+   */
+  stopAtFirstFailure?: boolean;
+  /** Restore by replaying even when the engine can keep a checkpoint (what a checkpoint could not hold runs again so). */
+  withoutCheckpoint?: boolean;
   /** Told before each migration replayed and each step, so a watchdog can say where a hang was. */
   onProgress?(event: { replaying: MigrationFile } | { step: ProtocolStepName }): void;
 }
@@ -54,7 +62,9 @@ export interface ProtocolRun {
 interface Seen {
   s0?: SchemaSnapshot;
   s1?: SchemaSnapshot;
-  /** Back to the state before up (a fresh replay); a message when it failed. */
+  /** The state before up, kept by the engine: restoring it is a rollback, not a replay. */
+  checkpoint?: Checkpoint;
+  /** Back to the state before up (the checkpoint, else a fresh replay); a message when it failed. */
   restore?(): Promise<string | undefined>;
   /** The target's first up and first down, as sent to the engine. */
   up?: LoggedStatement[];
@@ -65,12 +75,28 @@ interface Seen {
 export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
   const seen: Seen = {};
   const watch = new FloatingWatch(input.engine, messageOf);
+  let run: ProtocolRun;
   try {
-    const run = await runSteps({ ...input, runner: recordingFirstRuns(input, seen) }, seen, watch);
-    return await runDeeperPhases(input, run, seen);
+    run = await runSteps({ ...input, runner: recordingFirstRuns(input, seen) }, seen, watch);
+    run = await runDeeperPhases(input, run, seen);
+  } catch (error) {
+    await seen.checkpoint?.end(false).catch(() => undefined);
+    throw error;
   } finally {
     watch.dispose();
   }
+  const { checkpoint } = seen;
+  if (!checkpoint) return run;
+  const index = input.set.migrations.findIndex((m) => m.path === input.migration.path);
+  if (checkpoint.broken) {
+    // Something ran that a transaction cannot hold: the whole protocol again from the state before up, replaying to restore.
+    await checkpoint.end(false);
+    return runProtocol({ ...input, applied: index, withoutCheckpoint: true });
+  }
+  // Kept only when the engine stands clean after the migration; otherwise back to before it, which the next target builds on.
+  const keep = run.applied === index + 1;
+  await checkpoint.end(keep);
+  return { ...run, applied: keep ? index + 1 : index };
 }
 
 async function runSteps(input: ProtocolInput, seen: Seen, watch: FloatingWatch): Promise<ProtocolRun> {
@@ -134,10 +160,10 @@ async function runSteps(input: ProtocolInput, seen: Seen, watch: FloatingWatch):
     return outcome;
   }
 
-  /** Starts over and replays up to a known state, after a failed step left the engine half-changed. */
+  /** Back to the state before up, after a failed step left the engine half-changed, then the given runs. */
   async function rebuild(directions: ('up' | 'down')[]): Promise<string | undefined> {
-    const replayError = await replay(0);
-    if (replayError) return replayError.message;
+    const restoreError = await seen.restore!();
+    if (restoreError) return restoreError;
     for (const direction of directions) {
       try {
         await runner.run(migration, direction);
@@ -159,7 +185,20 @@ async function runSteps(input: ProtocolInput, seen: Seen, watch: FloatingWatch):
   }
   const s0 = await engine.snapshot();
   seen.s0 = s0;
-  seen.restore = async () => (await replay(0))?.message;
+  // A non-transactional up is stopped half-way on purpose (resumable-up): a transaction would change what it does.
+  const checkpoint = input.transactional !== false && !input.withoutCheckpoint ? await engine.checkpoint?.() : undefined;
+  seen.checkpoint = checkpoint;
+  seen.restore = checkpoint
+    ? async () => {
+        try {
+          await checkpoint.restore();
+          return undefined;
+        } catch (error) {
+          return messageOf(error);
+        }
+      }
+    : async () => (await replay(0))?.message;
+  const stop = () => input.stopAtFirstFailure && (result.steps.some((s) => !s.ok) || Boolean(result.upAgainChanges || result.downChanges));
 
   if (!(await step('up', 'up')).ok) return { result, applied: 0 };
   const s1 = await engine.snapshot();
@@ -171,6 +210,7 @@ async function runSteps(input: ProtocolInput, seen: Seen, watch: FloatingWatch):
     result.upAgainChanges = nonEmpty(diffSnapshots(s1, await engine.snapshot()));
     atS1 = !result.upAgainChanges;
   }
+  if (stop()) return { result, applied: 0 };
   if (!hasDown) return { result, applied: atS1 ? index + 1 : 0 };
 
   if (!atS1) {
@@ -183,8 +223,10 @@ async function runSteps(input: ProtocolInput, seen: Seen, watch: FloatingWatch):
   // A down that throws leaves nothing for down-again or up-after-down to mean.
   if (!down.ok) return { result, applied: 0 };
   result.downChanges = nonEmpty(diffSnapshots(s0, await engine.snapshot()));
+  if (stop()) return { result, applied: 0 };
 
   const downAgain = await step('down-again', 'down');
+  if (stop()) return { result, applied: 0 };
   if (!downAgain.ok) {
     const rebuildError = await rebuild(['up', 'down']);
     if (rebuildError) return stopped(result, 'up-after-down', rebuildError);

@@ -151,6 +151,8 @@ export async function walkSet(
       hasDown: target.hasDown,
       transactional: target.transactional,
       replayOnly: target.replayOnly,
+      // Whatever pg-mem does not pass clean, PGlite checks again and only its verdict counts.
+      stopAtFirstFailure: name === 'pg-mem' && input.fallback,
       applied: state.applied,
       onProgress: (event) => {
         if (sandbox) sandbox.during = 'step' in event ? event.step : undefined;

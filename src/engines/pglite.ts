@@ -9,6 +9,7 @@ import type { Engine } from '../types.js';
 import { catalogSnapshot } from './catalog-snapshot.js';
 import { createPgDriver, type DriverQueryResult } from './pg-driver.js';
 import { resetDatabase } from './reset.js';
+import { SavepointSession } from './savepoints.js';
 
 type PGliteModule = typeof import('@electric-sql/pglite');
 type PGlite = InstanceType<PGliteModule['PGlite']>;
@@ -25,21 +26,25 @@ export async function createPgliteEngine(options: PgliteEngineOptions = {}): Pro
   const extensions = await loadExtensions(options.extensions);
   const db = await startFromCache(pglite, extensions, options.cacheDir ?? defaultCacheDir());
 
+  const session = new SavepointSession((sql) => db.exec(sql));
   const engine: Engine = {
     name: 'pglite',
     async query(sql, params) {
       engine.statementLog?.push(params?.length ? { sql, params } : { sql });
-      // Like `pg`: no parameters means the simple protocol, where a script of several statements is fine.
-      if (!params?.length) {
-        const results = await db.exec(sql);
-        return toResult(results[results.length - 1]);
-      }
-      return toResult(await db.query(sql, params));
+      return session.query(sql, params, async () => {
+        // Like `pg`: no parameters means the simple protocol, where a script of several statements is fine.
+        if (!params?.length) {
+          const results = await db.exec(sql);
+          return toResult(results[results.length - 1]);
+        }
+        return toResult(await db.query(sql, params));
+      });
     },
     async exec(sql) {
       engine.statementLog?.push({ sql });
-      await db.exec(sql);
+      await session.query(sql, undefined, () => db.exec(sql));
     },
+    checkpoint: () => session.begin(),
     snapshot: () => catalogSnapshot(async (sql) => toResult(await db.query(sql))),
     pgDriver: () => createPgDriver(engine),
     reset: () => resetDatabase((sql) => db.exec(sql)),

@@ -8,6 +8,7 @@ import { createPgDriver, type DriverQueryResult } from './pg-driver.js';
 import { loadPg, openClient } from './postgres-connect.js';
 import { resetDatabase } from './reset.js';
 import { dropOrphans, dropThrowawaysOfThisProcess, processIsGone, throwawayDatabaseName, type ServerAccess } from './throwaway.js';
+import { SavepointSession } from './savepoints.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- `pg` ships no types here */
 type Any = any;
@@ -142,19 +143,23 @@ export async function createPostgresEngine({ databaseUrl }: PostgresEngineOption
   // Templates kept by the URL's user hold objects the sandbox role cannot alter: each kind has its own.
   const templateKey = (key: string) => (sandboxLogin ? `r${key}` : key);
 
+  const session = new SavepointSession(async (sql) => (await ready()).query(sql));
   const engine: Engine = {
     name: 'postgres',
     async query(sql, params) {
       engine.statementLog?.push(params?.length ? { sql, params } : { sql });
-      const result = await (await ready()).query(sql, params?.length ? params : undefined);
-      // Several statements without parameters answer with one result each; the last one speaks.
-      const last = Array.isArray(result) ? result[result.length - 1] : result;
-      return toResult(last);
+      return session.query(sql, params, async () => {
+        const result = await (await ready()).query(sql, params?.length ? params : undefined);
+        // Several statements without parameters answer with one result each; the last one speaks.
+        const last = Array.isArray(result) ? result[result.length - 1] : result;
+        return toResult(last);
+      });
     },
     async exec(sql) {
       engine.statementLog?.push({ sql });
-      await (await ready()).query(sql);
+      await session.query(sql, undefined, async () => (await ready()).query(sql));
     },
+    checkpoint: () => session.begin(),
     snapshot: () => catalogSnapshot(async (sql) => toResult(await (await ready()).query(sql))),
     pgDriver: () => createPgDriver(engine),
     // In place: a fraction of a drop and create, which waits for the server to sync the files away.
