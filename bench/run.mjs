@@ -3,11 +3,12 @@
 // three engines on the same 300-migration history, with their ratios to the default; then the whole
 // `git commit` with each hook init sets up (bench/commit.mjs). Prints medians; never asserted in tests.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchCommits, printCommitRows } from './commit.mjs';
 import { generateKnexHistory } from './corpus.mjs';
+import { generateRealSqlHistory } from './real-corpus.mjs';
 import { writeTypeormHistory } from './typeorm-corpus.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -21,20 +22,28 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function time(label, args, cwd, count = runs) {
+// GNU time reports the peak resident set of the whole process (its worker threads included).
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+function time(label, args, cwd, count = runs, beforeEach = () => undefined) {
   const samples = [];
+  const peaks = [];
   let status;
   for (let i = 0; i < count; i++) {
+    beforeEach();
     const start = process.hrtime.bigint();
-    const run = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+    const command = gnuTime ? [gnuTime, ['-f', 'rollsafe-peak-rss-kb=%M', process.execPath, cli, ...args]] : [process.execPath, [cli, ...args]];
+    const run = spawnSync(command[0], command[1], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' }, maxBuffer: 256 * 1024 * 1024 });
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    const peak = /rollsafe-peak-rss-kb=(\d+)/.exec(run.stderr ?? '');
+    if (peak) peaks.push(Number(peak[1]) / 1024);
     status = run.status;
     if (run.status === 2) {
       console.error(`${label}: rollsafe failed:\n${run.stderr}`);
       process.exit(1);
     }
   }
-  return { label, median: median(samples), min: Math.min(...samples), max: Math.max(...samples), runs: count, exit: status };
+  return { label, median: median(samples), min: Math.min(...samples), max: Math.max(...samples), runs: count, exit: status, ...(peaks.length ? { peakMb: median(peaks) } : {}) };
 }
 
 function project(name, earlier, options = {}, { framework = 'knex', generate = generateKnexHistory } = {}) {
@@ -77,6 +86,44 @@ if (process.env.BENCH_COMMIT_ONLY) {
   process.exit(0);
 }
 
+const peakColumn = (r) => (r ? `  ${r.peakMb ? `${r.peakMb.toFixed(0)} MB`.padStart(8) : '       ?'}` : '  peak RSS');
+
+// A history shaped like real projects' (bench/real-corpus.mjs: unguarded, so idempotent-up fails on
+// most files; plpgsql triggers, views, wide tables with many indexes): lint --all at each size, on
+// each engine, with the process's peak RSS. BENCH_REAL_SIZES, BENCH_REAL_ENGINES (default, pglite,
+// postgres), BENCH_REAL_RUNS pick what runs; BENCH_REAL_ONLY=1 runs only this.
+if (process.env.BENCH_REAL !== '0') {
+  const sizes = (process.env.BENCH_REAL_SIZES ?? '50,100,300,1000').split(',').map(Number);
+  const wanted = (process.env.BENCH_REAL_ENGINES ?? 'default,pglite,postgres').split(',');
+  const realEngines = [
+    { id: 'default', name: 'pg-mem + PGlite', args: [] },
+    { id: 'pglite', name: 'PGlite alone', args: ['--engine', 'pglite'] },
+    ...(process.env.DATABASE_URL ? [{ id: 'postgres', name: 'Postgres', args: ['--engine', 'postgres', '--database-url', process.env.DATABASE_URL] }] : []),
+  ].filter((engine) => wanted.includes(engine.id));
+  const realRows = [];
+  for (const size of sizes) {
+    const { dir, files } = project(`real-sql-${size}`, size, {}, { framework: 'golang-migrate', generate: generateRealSqlHistory });
+    // PGlite's initialised data directory is made once per machine, not per run: made here, off the clock.
+    spawnSync(process.execPath, [cli, 'lint', files[0], '--engine', 'pglite'], { cwd: dir, env: { ...process.env, CI: '1' } });
+    for (const engine of realEngines) {
+      const count = Number(process.env.BENCH_REAL_RUNS ?? (size <= 100 ? Math.min(runs, 3) : 1));
+      // Every run from an empty replay cache (and no kept template): a first lint --all, as on a newly cloned repository.
+      const cold = () => {
+        clearReplayCache(dir);
+        if (engine.id === 'postgres') dropTemplates(process.env.DATABASE_URL);
+      };
+      realRows.push({ ...time(`real-shaped SQL ${size}, lint --all: ${engine.name}`, ['lint', '--all', ...engine.args], dir, count, cold), size, engine: engine.id });
+    }
+  }
+  printTable('lint --all on a real-shaped history (ratio: to the same size on Postgres; x/half: to half the size, same engine)', realRows, (r) => {
+    if (!r) return `${peakColumn(r)}     ratio  x/half`;
+    const server = realRows.find((b) => b.size === r.size && b.engine === 'postgres');
+    const half = realRows.find((b) => b.size * 2 === r.size && b.engine === r.engine);
+    return `${peakColumn(r)}  ${server ? `${(r.median / server.median).toFixed(2)}x`.padStart(8) : '        '}  ${half ? `${(r.median / half.median).toFixed(2)}x`.padStart(6) : ''}`;
+  });
+  if (process.env.BENCH_REAL_ONLY) process.exit(0);
+}
+
 const rows = [];
 // BENCH_ENGINES_ONLY=1 skips straight to the engine comparison; BENCH_HOOK_ONLY=1 times the clean hook path after 300 and stops.
 const hookOnly = Boolean(process.env.BENCH_HOOK_ONLY);
@@ -98,7 +145,7 @@ if (hookOnly) {
 if (!process.env.BENCH_ENGINES_ONLY) {
   const all = project('knex-all-100', 100);
   rows.push(time('lint --all, 100 migrations', ['lint', '--all'], all.dir, Math.min(runs, 3)));
-  printTable('hook path and lint --all (pg-mem, failures confirmed on PGlite)', rows);
+  printTable('hook path and lint --all (pg-mem, failures confirmed on PGlite)', rows, peakColumn);
 }
 
 // The three engines on the same history: what a commit costs (the last migration after 300 earlier
@@ -145,9 +192,9 @@ const reference = (r) =>
     ? engineRows.find((b) => b.set === r.set && b.scenario === 'hook path' && b.engine === r.engine)
     : engineRows.find((b) => b.set === r.set && b.scenario === r.scenario && b.engine === engines[0].name);
 printTable('engines on the same history (ratio: to pg-mem + PGlite; without template: to the Postgres hook path)', engineRows, (r) => {
-  if (!r) return '   ratio';
+  if (!r) return `   ratio${peakColumn(r)}`;
   const base = reference(r);
-  return base ? `  ${(r.median / base.median).toFixed(2).padStart(6)}x` : '';
+  return `${base ? `  ${(r.median / base.median).toFixed(2).padStart(6)}x` : '         '}${peakColumn(r)}`;
 });
 
 // What a user feels on each commit: the whole `git commit` with each hook init sets up (BENCH_SKIP_COMMIT=1 skips it).
