@@ -33,6 +33,8 @@ export interface ProtocolInput {
   hasDown: boolean;
   /** How many migrations of the set the engine already holds, applied in order (0: empty or unknown). */
   applied: number;
+  /** The schema the engine had with that many migrations applied, when the previous protocol saw it: not read again. */
+  knownSchema?: KnownSchema;
   /** Recorded statements of earlier migrations, replayed as SQL instead of through the framework. */
   replayCache?: ReplayCache;
   /** False when up does not run in one transaction (the static model says so): resumable-up checks it. */
@@ -50,10 +52,17 @@ export interface ProtocolInput {
   onProgress?(event: { replaying: MigrationFile } | { step: ProtocolStepName }): void;
 }
 
+export interface KnownSchema {
+  applied: number;
+  snapshot: SchemaSnapshot;
+}
+
 export interface ProtocolRun {
   result: ProtocolResult;
   /** How many migrations the engine holds afterwards, in order, when that is known (else 0). */
   applied: number;
+  /** The schema after the target's up (S1): the next target's S0 when the engine holds exactly that. */
+  knownSchema?: KnownSchema;
   /** An earlier migration could not even be loaded: any engine would fail the same way. */
   replayFailedToLoad?: boolean;
 }
@@ -96,7 +105,8 @@ export async function runProtocol(input: ProtocolInput): Promise<ProtocolRun> {
   // Kept only when the engine stands clean after the migration; otherwise back to before it, which the next target builds on.
   const keep = run.applied === index + 1;
   await checkpoint.end(keep);
-  return { ...run, applied: keep ? index + 1 : index };
+  // Kept, the engine stands at S1; rolled back, at S0, and replaying the target's up brings it to S1.
+  return { ...run, applied: keep ? index + 1 : index, ...(seen.s1 ? { knownSchema: { applied: index + 1, snapshot: seen.s1 } } : {}) };
 }
 
 async function runSteps(input: ProtocolInput, seen: Seen, watch: FloatingWatch): Promise<ProtocolRun> {
@@ -183,7 +193,7 @@ async function runSteps(input: ProtocolInput, seen: Seen, watch: FloatingWatch):
     const up = await step('up', 'up');
     return { result, applied: up.ok ? index + 1 : 0 };
   }
-  const s0 = await engine.snapshot();
+  const s0 = input.knownSchema?.applied === index ? input.knownSchema.snapshot : await engine.snapshot();
   seen.s0 = s0;
   // A non-transactional up is stopped half-way on purpose (resumable-up): a transaction would change what it does.
   const checkpoint = input.transactional !== false && !input.withoutCheckpoint ? await engine.checkpoint?.() : undefined;

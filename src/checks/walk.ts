@@ -7,7 +7,7 @@ import { importMigration, MigrationLoadError, requireFromProject } from '../load
 import type { Engine, EngineName, MigrationFile, MigrationRunner, MigrationSet, ProtocolResult, ProtocolStepName } from '../types.js';
 import type { HistoryVerdict } from './history.js';
 import { catchUnhandledRejections } from './floating.js';
-import { messageOf, runProtocol } from './protocol.js';
+import { messageOf, runProtocol, type KnownSchema } from './protocol.js';
 import { ReplayCache } from './replay-cache.js';
 import { applySetupOnReset, SetupError } from './setup.js';
 import { runsUserCode, startSandboxedProcess, type SandboxedProcess, type SandboxExit } from './sandboxed-runner.js';
@@ -59,6 +59,8 @@ interface EngineState {
   replayCache: ReplayCache;
   /** How many migrations of the set the engine holds, in order. */
   applied: number;
+  /** The schema at that many migrations, when the last protocol saw it (only kept with a checkpoint). */
+  knownSchema?: KnownSchema;
 }
 
 export async function walkSet(
@@ -142,7 +144,7 @@ export async function walkSet(
       const index = set.migrations.findIndex((m) => m.path === path);
       state.applied = await startFromTemplate({ ...state, set }, index, (earlier) => tell({ type: 'replay', path, replaying: earlier.id }));
     }
-    const { result, applied, replayFailedToLoad } = await runProtocol({
+    const { result, applied, replayFailedToLoad, knownSchema } = await runProtocol({
       engine: state.engine,
       runner: state.runner,
       replayCache: state.replayCache,
@@ -154,12 +156,14 @@ export async function walkSet(
       // Whatever pg-mem does not pass clean, PGlite checks again and only its verdict counts.
       stopAtFirstFailure: name === 'pg-mem' && input.fallback,
       applied: state.applied,
+      knownSchema: state.knownSchema,
       onProgress: (event) => {
         if (sandbox) sandbox.during = 'step' in event ? event.step : undefined;
         tell('step' in event ? { type: 'step', path, step: event.step } : { type: 'replay', path, replaying: event.replaying.id });
       },
     });
     state.applied = applied;
+    state.knownSchema = knownSchema;
     return { result: checkedFirstOn ? { ...result, checkedFirstOn } : result, engineIndependent: Boolean(replayFailedToLoad) };
   }
 
@@ -171,6 +175,7 @@ export async function walkSet(
       const state = await stateOf(name);
       // The history leaves the engine at the base, not after any migration.
       state.applied = 0;
+      state.knownSchema = undefined;
       return runHistory({
         engine: state.engine,
         runner: state.runner,

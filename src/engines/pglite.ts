@@ -105,18 +105,25 @@ async function loadExtensions(wanted: string[] = pgliteExtensionNames): Promise<
   );
 }
 
+/**
+ * Migrations need neither a large buffer cache nor WAL beyond crash safety (none: it is all in memory):
+ * 16 MB of shared buffers and WAL recycled past 32 MB keep PGlite's memory flat over a long history.
+ */
+const lean = ['-c', 'shared_buffers=16MB', '-c', 'wal_level=minimal', '-c', 'max_wal_senders=0', '-c', 'max_wal_size=32MB', '-c', 'min_wal_size=32MB'];
+
 async function startFromCache(pglite: PGliteModule, extensions: Record<string, any>, cacheDir: string): Promise<PGlite> {
+  const startParams = [...pglite.PGlite.defaultStartParams, ...lean];
   // Uncompressed: unpacking a gzipped data directory inside WASM costs about a second per start.
   const cacheFile = join(cacheDir, `pglite-${pgliteVersion()}.tar`);
   const cached = await readFile(cacheFile).catch(() => undefined);
   if (cached) {
     try {
-      return await pglite.PGlite.create({ loadDataDir: new Blob([cached]), extensions });
+      return await pglite.PGlite.create({ loadDataDir: new Blob([cached]), extensions, startParams });
     } catch {
       // A damaged cache: fall through and rebuild it.
     }
   }
-  const db = await pglite.PGlite.create({ extensions });
+  const db = await pglite.PGlite.create({ extensions, startParams });
   await saveDataDir(db, cacheFile).catch(() => undefined);
   return db;
 }
