@@ -8,7 +8,7 @@ import { createNodePgMigrateRunner } from '../frameworks/node-pg-migrate/run.js'
 import type { RunnerContext } from '../frameworks/adapter.js';
 import { importMigration, requireFromProject } from '../load/index.js';
 import type { Engine, FrameworkName, MigrationRunner, MigrationSet } from '../types.js';
-import { runProtocol } from './protocol.js';
+import { runProtocol, type ProtocolInput } from './protocol.js';
 
 const projectDir = '/work/main';
 
@@ -212,7 +212,7 @@ describe('restoring the state before up on an engine with checkpoints (PGlite)',
       ]),
     );
 
-  async function onPglite(set: MigrationSet, index: number, options: { withoutCheckpoint?: boolean; stopAtFirstFailure?: boolean } = {}) {
+  async function onPglite(set: MigrationSet, index: number, options: Pick<ProtocolInput, 'withoutCheckpoint' | 'stopAtFirstFailure' | 'knownSchema'> = {}) {
     const { golangMigrateAdapter } = await import('../frameworks/golang-migrate/index.js');
     const engine = await createEngine('pglite', { extensions: [] });
     const runner = await golangMigrateAdapter.createRunner({
@@ -256,6 +256,21 @@ describe('restoring the state before up on an engine with checkpoints (PGlite)',
     const replaying = await onPglite(set, 2, { withoutCheckpoint: true });
     expect(replaying.replayed.length).toBeGreaterThan(2);
     expect(kept.result).toEqual(replaying.result);
+  }, 60_000);
+
+  it("takes the schema before up from the previous target's S1 when the engine stands exactly there, instead of reading it again", async () => {
+    const set = await sqlSet(['orgs', 'users']);
+    const ghost = { columns: {}, uniques: {}, foreignKeys: {}, checks: {} };
+    const known = (await onPglite(set, 0)).knownSchema!;
+    expect(known.applied).toBe(1);
+    expect(Object.keys(known.snapshot.tables)).toEqual(['orgs']);
+    // A planted table in the known schema shows up in down's diff: S0 was not read from the engine.
+    const planted = { applied: 1, snapshot: { ...known.snapshot, tables: { ...known.snapshot.tables, ghost } } };
+    const { result } = await onPglite(set, 1, { knownSchema: planted });
+    expect(JSON.stringify(result.downChanges)).toMatch(/ghost/);
+    // Known for another number of migrations: read from the engine as before.
+    const unplanted = await onPglite(set, 1, { knownSchema: { ...planted, applied: 2 } });
+    expect(unplanted.result.downChanges).toBeUndefined();
   }, 60_000);
 
   it('stops at the first step that is not clean when asked (pg-mem before PGlite), rolled back to the state before up', async () => {
