@@ -8,6 +8,7 @@ import type { SchemaSnapshot } from '../schema/snapshot.js';
 import { checkPreservesData } from './data/index.js';
 import { FloatingWatch } from './floating.js';
 import { messageOf } from './message.js';
+import { checkDataRerun } from './data/rerun.js';
 import { checkResume } from './resume.js';
 import {
   MigrationRunError,
@@ -253,7 +254,10 @@ async function runDeeperPhases(input: ProtocolInput, run: ProtocolRun, seen: See
   });
   if (data.dataLoss) result.dataLoss = data.dataLoss;
   if (data.destructiveUp) result.destructiveUp = data.destructiveUp;
-  return { ...run, applied: atS1 && !data.ran ? run.applied : 0 };
+  const rerun = await checkDataRerun({ ...input, before: s0, afterUp: s1, up, down: seen.down, restore });
+  if (rerun.up) result.upDataRerun = rerun.up;
+  if (rerun.down) result.downDataRerun = rerun.down;
+  return { ...run, applied: atS1 && !data.ran && !rerun.ran ? run.applied : 0 };
 }
 
 /** A step that could not even be set up: reported as that step failing, with why. */

@@ -1,0 +1,111 @@
+// Idempotent data: a migration whose up (or down) inserts, updates or deletes rows must not do it
+// again when run a second time. With generated rows in the tables it writes, up is run twice and the
+// tables compared after each run (then up, down, down for down). Skipped at once when neither
+// direction sends a statement that changes rows.
+import type { SchemaSnapshot } from '../../schema/snapshot.js';
+import type { DataRerun, Direction, Engine, LoggedStatement, MigrationFile, MigrationRunner } from '../../types.js';
+import { readTables, type TableContents } from './digest.js';
+import { rerunChanges } from './rerun-diff.js';
+import { fillTables } from './rows.js';
+import { writeSites } from './sites.js';
+import { tablesWritten } from './writes.js';
+
+export interface DataRerunInput {
+  engine: Engine;
+  runner: MigrationRunner;
+  migration: MigrationFile;
+  hasDown: boolean;
+  /** The schema before up (S0) and after one up (S1). */
+  before: SchemaSnapshot;
+  afterUp: SchemaSnapshot;
+  /** What the first up and the first down sent. */
+  up: LoggedStatement[];
+  down?: LoggedStatement[];
+  /** Rebuilds the state from before up; a message when it could not. */
+  restore(): Promise<string | undefined>;
+}
+
+export interface DataRerunOutcome {
+  /** The phase ran and left rows in the engine: the next migration needs a fresh replay. */
+  ran: boolean;
+  up?: DataRerun[];
+  down?: DataRerun[];
+}
+
+/** Generated rows per table: one more than preserves-data's, its nullable columns NULL (what a backfill looks for). */
+const fill = { rows: 4, nullRow: true };
+
+export async function checkDataRerun(input: DataRerunInput): Promise<DataRerunOutcome> {
+  const { before, afterUp } = input;
+  const upWrites = tablesWritten(input.up.map((s) => s.sql), afterUp);
+  const downWrites = input.hasDown && input.down ? tablesWritten(input.down.map((s) => s.sql), before) : undefined;
+  if (!upWrites && !downWrites) return { ran: false };
+  const outcome: DataRerunOutcome = { ran: true };
+  const files = [input.migration.path, ...(input.migration.downPath ? [input.migration.downPath] : [])];
+
+  // Up, with rows in every table up writes that existed before it.
+  if (!(await startFilled(input, upWrites ?? downWrites!))) return outcome;
+  if (!(await run(input, 'up'))) return outcome;
+  let upClean = true;
+  if (upWrites && upWrites.size > 0) {
+    const first = await readTables(input.engine, afterUp, upWrites);
+    if (!(await run(input, 'up'))) return outcome;
+    const changes = compare(first, await readTables(input.engine, afterUp, upWrites), afterUp, files);
+    if (changes.length > 0) {
+      outcome.up = changes;
+      upClean = false;
+    }
+  }
+  if (!downWrites || downWrites.size === 0) return outcome;
+
+  // Down from one up's rows: the engine holds them when a second up changed nothing.
+  if (!upClean && (!(await startFilled(input, downWrites)) || !(await run(input, 'up')))) return outcome;
+  if (!(await run(input, 'down'))) return outcome;
+  const first = await readTables(input.engine, before, downWrites);
+  if (!(await run(input, 'down'))) return outcome;
+  const changes = compare(first, await readTables(input.engine, before, downWrites), before, files);
+  if (changes.length > 0) outcome.down = changes;
+  return outcome;
+}
+
+/** The state from before up, with generated rows in the tables that existed then. */
+async function startFilled(input: DataRerunInput, tables: Set<string>): Promise<boolean> {
+  const error = await input.restore();
+  if (error) return skipped(input, `the state before up could not be rebuilt: ${error}`);
+  const existing = new Set([...tables].filter((table) => input.before.tables[table]));
+  if (existing.size === 0) return true;
+  const outcome = await fillTables(input.engine, input.before, existing, fill);
+  for (const [table, why] of outcome.skipped) debug(`${input.migration.id}: no rows generated for ${table}: ${why}`);
+  return true;
+}
+
+/** One run through the framework; false (and the phase ends, saying nothing) when it fails with rows in the tables. */
+async function run(input: DataRerunInput, direction: Direction): Promise<boolean> {
+  try {
+    await input.runner.run(input.migration, direction);
+    return true;
+  } catch (error) {
+    return skipped(input, `${direction} failed with rows in the tables: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+  }
+}
+
+function compare(first: Map<string, TableContents>, second: Map<string, TableContents>, schema: SchemaSnapshot, files: string[]): DataRerun[] {
+  const changes: DataRerun[] = [];
+  for (const [table, contents] of first) {
+    const later = second.get(table);
+    if (!later) continue;
+    for (const change of rerunChanges(table, schema.tables[table], contents, later)) {
+      changes.push({ ...change, sites: writeSites(files, table, change.column) });
+    }
+  }
+  return changes.slice(0, 5);
+}
+
+function skipped(input: DataRerunInput, why: string): false {
+  debug(`${input.migration.id}: data re-run not checked: ${why}`);
+  return false;
+}
+
+function debug(message: string): void {
+  if (process.env.ROLLSAFE_DEBUG) console.error(`rollsafe: idempotent data: ${message}`);
+}

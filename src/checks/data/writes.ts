@@ -1,0 +1,69 @@
+// Which statements change rows (INSERT, UPDATE, DELETE, MERGE, COPY, an ALTER … TYPE … USING that
+// rewrites values), and which tables they reach: the re-run data check only looks at those.
+import type { SchemaSnapshot } from '../../schema/snapshot.js';
+import { statementsOf } from './index.js';
+
+const name = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?`;
+// Anywhere in a statement, so a CTE (`WITH … INSERT`) or a DO block's body counts too.
+const writeTarget = new RegExp(String.raw`\b(?:insert\s+into|update(?!\s+(?:set|of|nowait|skip)\b)|delete\s+from|merge\s+into|copy)\s+(?:only\s+)?(${name})`, 'gi');
+const alterUsing = new RegExp(String.raw`^\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(${name})[\s\S]*\btype\b[\s\S]*\busing\b`, 'i');
+
+/** True when a statement (or script) can insert, delete or change rows. */
+export function changesData(sql: string): boolean {
+  return statementsOf(sql).some((statement) => writtenBy(statement) !== null);
+}
+
+/**
+ * The tables one statement writes rows of, unquoted (`public.` dropped); null when it writes none.
+ * `FOR UPDATE` and `ON CONFLICT … DO UPDATE` are not writes of their own.
+ */
+export function writtenBy(statement: string): string[] | null {
+  const text = statement.replace(/--[^\n]*/g, ' ');
+  const alter = alterUsing.exec(text);
+  if (alter) return [unquote(alter[1])];
+  // Defining a function is not running it; a CREATE TABLE … AS fills a new table, the schema check's business.
+  if (/^\s*(create|alter|drop|comment|grant|revoke)\b/i.test(text)) return null;
+  const tables = new Set<string>();
+  for (const match of text.matchAll(writeTarget)) {
+    const before = text.slice(0, match.index);
+    // `FOR UPDATE`, `DO UPDATE SET` and `ON UPDATE CASCADE` are clauses, not statements.
+    if (/\b(for|do|on|no\s+key)\s*$/i.test(before)) continue;
+    tables.add(unquote(match[1]));
+  }
+  return tables.size > 0 ? [...tables] : null;
+}
+
+/**
+ * The tables the data-changing statements of `statements` reach in `schema`, with the tables whose
+ * foreign keys point at them (a DELETE cascades); undefined when none of them changes data.
+ */
+export function tablesWritten(statements: string[], schema: SchemaSnapshot): Set<string> | undefined {
+  const named = new Set<string>();
+  let any = false;
+  for (const statement of statements.flatMap((sql) => statementsOf(sql))) {
+    const tables = writtenBy(statement);
+    if (!tables) continue;
+    any = true;
+    for (const table of tables) if (schema.tables[table]) named.add(table);
+  }
+  if (!any) return undefined;
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [table, info] of Object.entries(schema.tables)) {
+      if (named.has(table)) continue;
+      if (Object.values(info.foreignKeys).some((fk) => named.has(fk.references))) {
+        named.add(table);
+        grew = true;
+      }
+    }
+  }
+  return named;
+}
+
+/** `"public"."users"` -> `users`, `audit.log` -> `audit.log`. */
+function unquote(raw: string): string {
+  const parts = raw.match(/"(?:[^"]|"")+"|[^.\s]+/g) ?? [raw];
+  const plain = parts.map((part) => (part.startsWith('"') ? part.slice(1, -1).replace(/""/g, '"') : part.toLowerCase()));
+  return (plain[0] === 'public' && plain.length > 1 ? plain.slice(1) : plain).join('.');
+}
