@@ -60,7 +60,7 @@ export function rerunChanges(table: string, schema: TableSnapshot, first: TableC
         const now = other[second.columns.indexOf(column)];
         if (comparable(was) === comparable(now)) continue;
         count++;
-        example ||= `${describeKey(row)}: ${was} → ${now}`;
+        example ||= `${describeKey(row)}: ${short(was)} → ${short(now)}`;
       }
       if (count > 0) changes.push({ table, change: 'changed', column, count, of: first.rows.length - gone.length, example, sites: [] });
     }
@@ -92,7 +92,7 @@ export function rerunChanges(table: string, schema: TableSnapshot, first: TableC
     const column = stable.find((c) => reallyGone.some((row, i) => at(first, row, c) !== at(second, reallyAdded[i], c)));
     if (column) {
       const i = reallyGone.findIndex((row, n) => at(first, row, column) !== at(second, reallyAdded[n], column));
-      const example = `a row with ${column} = ${reallyGone[i][first.columns.indexOf(column)]} now holds ${reallyAdded[i][second.columns.indexOf(column)]}`;
+      const example = `a row with ${column} = ${short(reallyGone[i][first.columns.indexOf(column)])} now holds ${short(reallyAdded[i][second.columns.indexOf(column)])}`;
       changes.push({ table, change: 'changed', column, count: reallyGone.length, of: first.rows.length, example, sites: [] });
       return changes.slice(0, maxPerTable);
     }
@@ -111,10 +111,16 @@ function describeRow(contents: TableContents, row: string[], stable: string[], k
   const own = stable.filter((column) => !key.includes(column));
   const shown = (own.length > 0 ? own : key.length > 0 ? key : contents.columns).slice(0, 2);
   const more = contents.columns.length > shown.length ? ', …' : '';
-  return shown.map((column) => `${column} = ${row[contents.columns.indexOf(column)]}`).join(', ') + more;
+  return shown.map((column) => `${column} = ${short(row[contents.columns.indexOf(column)])}`).join(', ') + more;
 }
 
 /** The row a person would look at first: the lowest key (numbers as numbers). */
 function firstRow(rows: string[][]): string[] {
   return [...rows].sort((a, b) => a.join('\0').localeCompare(b.join('\0'), 'en', { numeric: true }))[0];
+}
+
+/** A value cut to a readable length, its quotes kept. */
+function short(value: string, max = 32): string {
+  if (value.length <= max) return value;
+  return value.startsWith("'") ? `${value.slice(0, max - 2)}…'` : `${value.slice(0, max - 1)}…`;
 }

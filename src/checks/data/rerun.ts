@@ -1,14 +1,15 @@
 // Idempotent data: a migration whose up (or down) inserts, updates or deletes rows must not do it
-// again when run a second time. With generated rows in the tables it writes, up is run twice and the
-// tables compared after each run (then up, down, down for down). Skipped at once when neither
-// direction sends a statement that changes rows.
+// again when run a second time. With generated rows in the tables it writes (or reads: a loop over
+// selected rows writes nothing while the tables are empty), up is run twice and the tables compared
+// after each run (then up, down, down for down). Skipped at once when neither direction sends a
+// statement that changes rows or reads a table.
 import type { SchemaSnapshot } from '../../schema/snapshot.js';
 import type { DataRerun, Direction, Engine, LoggedStatement, MigrationFile, MigrationRunner } from '../../types.js';
 import { readTables, type TableContents } from './digest.js';
 import { rerunChanges } from './rerun-diff.js';
 import { fillTables } from './rows.js';
 import { writeSites } from './sites.js';
-import { tablesWritten } from './writes.js';
+import { tablesRead, tablesWritten } from './writes.js';
 
 export interface DataRerunInput {
   engine: Engine;
@@ -18,7 +19,7 @@ export interface DataRerunInput {
   /** The schema before up (S0) and after one up (S1). */
   before: SchemaSnapshot;
   afterUp: SchemaSnapshot;
-  /** What the first up and the first down sent. */
+  /** What the first up and the first down sent (on empty tables). */
   up: LoggedStatement[];
   down?: LoggedStatement[];
   /** Rebuilds the state from before up; a message when it could not. */
@@ -37,15 +38,19 @@ const fill = { rows: 4, nullRow: true };
 
 export async function checkDataRerun(input: DataRerunInput): Promise<DataRerunOutcome> {
   const { before, afterUp } = input;
-  const upWrites = tablesWritten(input.up.map((s) => s.sql), afterUp);
-  const downWrites = input.hasDown && input.down ? tablesWritten(input.down.map((s) => s.sql), before) : undefined;
-  if (!upWrites && !downWrites) return { ran: false };
+  const sqlOf = (log: LoggedStatement[] = []) => log.map((statement) => statement.sql);
+  const down = input.hasDown ? sqlOf(input.down) : [];
+  const touched = new Set([...(tablesWritten(sqlOf(input.up), before) ?? []), ...tablesRead(sqlOf(input.up), before), ...(tablesWritten(down, before) ?? []), ...tablesRead(down, before)]);
+  const writes = tablesWritten(sqlOf(input.up), afterUp) ?? tablesWritten(down, before);
+  if (!writes && touched.size === 0) return { ran: false };
   const outcome: DataRerunOutcome = { ran: true };
   const files = [input.migration.path, ...(input.migration.downPath ? [input.migration.downPath] : [])];
 
-  // Up, with rows in every table up writes that existed before it.
-  if (!(await startFilled(input, upWrites ?? downWrites!))) return outcome;
-  if (!(await run(input, 'up'))) return outcome;
+  if (!(await startFilled(input, touched))) return outcome;
+  // What up writes with rows in the tables, which may be more than it wrote on empty ones.
+  const upLog = await run(input, 'up', true);
+  if (!upLog) return outcome;
+  const upWrites = tablesWritten([...sqlOf(input.up), ...sqlOf(upLog)], afterUp);
   let upClean = true;
   if (upWrites && upWrites.size > 0) {
     const first = await readTables(input.engine, afterUp, upWrites);
@@ -56,11 +61,14 @@ export async function checkDataRerun(input: DataRerunInput): Promise<DataRerunOu
       upClean = false;
     }
   }
-  if (!downWrites || downWrites.size === 0) return outcome;
+  if (!input.hasDown || (!tablesWritten(down, before) && tablesRead(down, before).size === 0)) return outcome;
 
   // Down from one up's rows: the engine holds them when a second up changed nothing.
-  if (!upClean && (!(await startFilled(input, downWrites)) || !(await run(input, 'up')))) return outcome;
-  if (!(await run(input, 'down'))) return outcome;
+  if (!upClean && (!(await startFilled(input, touched)) || !(await run(input, 'up')))) return outcome;
+  const downLog = await run(input, 'down', true);
+  if (!downLog) return outcome;
+  const downWrites = tablesWritten([...down, ...sqlOf(downLog)], before);
+  if (!downWrites || downWrites.size === 0) return outcome;
   const first = await readTables(input.engine, before, downWrites);
   if (!(await run(input, 'down'))) return outcome;
   const changes = compare(first, await readTables(input.engine, before, downWrites), before, files);
@@ -72,20 +80,27 @@ export async function checkDataRerun(input: DataRerunInput): Promise<DataRerunOu
 async function startFilled(input: DataRerunInput, tables: Set<string>): Promise<boolean> {
   const error = await input.restore();
   if (error) return skipped(input, `the state before up could not be rebuilt: ${error}`);
-  const existing = new Set([...tables].filter((table) => input.before.tables[table]));
-  if (existing.size === 0) return true;
-  const outcome = await fillTables(input.engine, input.before, existing, fill);
+  if (tables.size === 0) return true;
+  const outcome = await fillTables(input.engine, input.before, tables, fill);
   for (const [table, why] of outcome.skipped) debug(`${input.migration.id}: no rows generated for ${table}: ${why}`);
   return true;
 }
 
-/** One run through the framework; false (and the phase ends, saying nothing) when it fails with rows in the tables. */
-async function run(input: DataRerunInput, direction: Direction): Promise<boolean> {
+/**
+ * One run through the framework, what it sent when `record`; undefined (and the phase ends, saying
+ * nothing) when it fails with rows in the tables.
+ */
+async function run(input: DataRerunInput, direction: Direction, record = false): Promise<LoggedStatement[] | undefined> {
+  const log: LoggedStatement[] = [];
+  if (record) input.engine.statementLog = log;
   try {
     await input.runner.run(input.migration, direction);
-    return true;
+    return log;
   } catch (error) {
-    return skipped(input, `${direction} failed with rows in the tables: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+    skipped(input, `${direction} failed with rows in the tables: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+    return undefined;
+  } finally {
+    if (record) input.engine.statementLog = undefined;
   }
 }
 

@@ -61,6 +61,23 @@ export function tablesWritten(statements: string[], schema: SchemaSnapshot): Set
   return named;
 }
 
+const readSource = new RegExp(String.raw`\b(?:from|join)\s+(?:only\s+)?(${name})`, 'gi');
+
+/**
+ * The tables of `schema` that `statements` read rows from: what up does may depend on them (a loop
+ * over the rows it selects), even though with empty tables it wrote nothing.
+ */
+export function tablesRead(statements: string[], schema: SchemaSnapshot): Set<string> {
+  const read = new Set<string>();
+  for (const statement of statements.flatMap((sql) => statementsOf(sql))) {
+    for (const match of statement.matchAll(readSource)) {
+      const table = unquote(match[1]);
+      if (schema.tables[table]) read.add(table);
+    }
+  }
+  return read;
+}
+
 /** `"public"."users"` -> `users`, `audit.log` -> `audit.log`. */
 function unquote(raw: string): string {
   const parts = raw.match(/"(?:[^"]|"")+"|[^.\s]+/g) ?? [raw];
