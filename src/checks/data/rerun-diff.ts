@@ -6,7 +6,7 @@ import type { TableSnapshot } from '../../schema/snapshot.js';
 import type { DataRerun } from '../../types.js';
 import type { TableContents } from './digest.js';
 
-const volatileDefault = /nextval\(|\bnow\(|current_(timestamp|date|time)\b|localtime|clock_timestamp|statement_timestamp|transaction_timestamp|random\(|gen_random_uuid|uuid_generate|uuidv[47]/i;
+const volatileDefault = /nextval\(|^(small|big)?serial$|\bnow\(|current_(timestamp|date|time)\b|localtime|clock_timestamp|statement_timestamp|transaction_timestamp|random\(|gen_random_uuid|uuid_generate|uuidv[47]/i;
 
 /** Columns whose values a run makes afresh for each new row. */
 export function volatileColumns(table: TableSnapshot): Set<string> {

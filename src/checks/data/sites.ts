@@ -33,7 +33,8 @@ export function writeSites(files: string[], table: string, column?: string): Sou
       else if (verb.test(line) && near.some((next) => word.test(next))) tier = 2;
       else if (loose.test(line) && verb.test(line)) tier = 3;
       if (tier === undefined) return;
-      const window = [line, ...near.slice(0, 2)];
+      // A statement that goes on below (`UPDATE invoices` then `SET total = …`) is read with its next lines.
+      const window = /[;)]\s*$/.test(line) ? [line] : [line, ...near.slice(0, 2)];
       const fit = !columnWord ? 0 : window.some((text) => columnSet!.test(text)) ? 0 : window.some((text) => columnWord.test(text)) ? 1 : 2;
       scored.push({ at: { file, line: i + 1, column: Math.max(1, line.search(/\S/) + 1) }, score: tier * 3 + fit });
     });
