@@ -113,6 +113,23 @@ DROP TABLE IF EXISTS users;
       errors: [{ messageId: 'changesAgain', message: /a second run changed accounts\.credits again in 4 of 4 rows \(id 1: 112 → 117\)/, line: 4 }],
     },
     {
+      name: 'a seed whose down fails is still run twice for its rows',
+      framework: 'knex',
+      files: {
+        '20240101120000_billing.ts': knexBilling,
+        '20240102120000_seed.ts': `${knexHeader}
+export async function up(knex: Knex): Promise<void> {
+  await knex('roles').insert([{ name: 'reader' }, { name: 'author' }]);
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex('roles').where().del();
+}
+`,
+      },
+      errors: [{ messageId: 'insertsAgain', message: /a second run inserted 2 more rows into roles \(name = 'reader', …\)/, line: 4 }],
+    },
+    {
       name: 'a seed with no unique key to stop it duplicates its rows',
       framework: 'knex',
       files: {

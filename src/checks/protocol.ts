@@ -223,7 +223,15 @@ function recordingFirstRuns(input: ProtocolInput, seen: Seen): MigrationRunner {
 async function runDeeperPhases(input: ProtocolInput, run: ProtocolRun, seen: Seen): Promise<ProtocolRun> {
   const { result } = run;
   const { s0, s1, restore, up } = seen;
-  if (!s0 || !s1 || !restore || !up || result.steps.some((step) => !step.ok)) return run;
+  if (!s0 || !s1 || !restore || !up) return run;
+  if (result.steps.some((step) => !step.ok)) {
+    // A down that fails says nothing of what a second up does to rows: that is still checked.
+    const upHeld = ['up', 'up-again'].every((name) => result.steps.some((step) => step.step === name && step.ok)) && !result.upAgainChanges;
+    if (!upHeld) return run;
+    const rerun = await checkDataRerun({ ...input, hasDown: false, before: s0, afterUp: s1, up, restore });
+    if (rerun.up) result.upDataRerun = rerun.up;
+    return rerun.ran ? { ...run, applied: 0 } : run;
+  }
   const index = input.set.migrations.findIndex((m) => m.path === input.migration.path);
   let atS1 = run.applied === index + 1;
   if (input.transactional === false) {
