@@ -4,26 +4,18 @@
 // after each run (then up, down, down for down). Skipped at once when neither direction sends a
 // statement that changes rows or reads a table.
 import type { SchemaSnapshot } from '../../schema/snapshot.js';
-import type { DataRerun, Direction, Engine, LoggedStatement, MigrationFile, MigrationRunner } from '../../types.js';
+import type { DataRerun, Direction, LoggedStatement } from '../../types.js';
+import type { DataPhaseInput } from './index.js';
 import { readTables, type TableContents } from './digest.js';
 import { rerunChanges } from './rerun-diff.js';
 import { fillTables } from './rows.js';
 import { writeSites } from './sites.js';
 import { tablesRead, tablesWritten } from './writes.js';
 
-export interface DataRerunInput {
-  engine: Engine;
-  runner: MigrationRunner;
-  migration: MigrationFile;
-  hasDown: boolean;
-  /** The schema before up (S0) and after one up (S1). */
-  before: SchemaSnapshot;
-  afterUp: SchemaSnapshot;
-  /** What the first up and the first down sent (on empty tables). */
+/** What preserves-data starts from, with the statements of the first up and down (on empty tables). */
+export interface DataRerunInput extends Pick<DataPhaseInput, 'engine' | 'runner' | 'migration' | 'hasDown' | 'before' | 'afterUp' | 'restore'> {
   up: LoggedStatement[];
   down?: LoggedStatement[];
-  /** Rebuilds the state from before up; a message when it could not. */
-  restore(): Promise<string | undefined>;
 }
 
 export interface DataRerunOutcome {

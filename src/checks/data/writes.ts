@@ -1,7 +1,7 @@
 // Which statements change rows (INSERT, UPDATE, DELETE, MERGE, COPY, an ALTER … TYPE … USING that
 // rewrites values), and which tables they reach: the re-run data check only looks at those.
 import type { SchemaSnapshot } from '../../schema/snapshot.js';
-import { statementsOf } from './index.js';
+import { statementsOf, unquote } from './index.js';
 
 const name = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?`;
 // Anywhere in a statement, so a CTE (`WITH … INSERT`) or a DO block's body counts too.
@@ -20,7 +20,7 @@ export function changesData(sql: string): boolean {
 export function writtenBy(statement: string): string[] | null {
   const text = statement.replace(/--[^\n]*/g, ' ');
   const alter = alterUsing.exec(text);
-  if (alter) return [unquote(alter[1])];
+  if (alter) return [tableName(alter[1])];
   // Defining a function is not running it; a CREATE TABLE … AS fills a new table, the schema check's business.
   if (/^\s*(create|alter|drop|comment|grant|revoke)\b/i.test(text)) return null;
   const tables = new Set<string>();
@@ -28,7 +28,7 @@ export function writtenBy(statement: string): string[] | null {
     const before = text.slice(0, match.index);
     // `FOR UPDATE`, `DO UPDATE SET` and `ON UPDATE CASCADE` are clauses, not statements.
     if (/\b(for|do|on|no\s+key)\s*$/i.test(before)) continue;
-    tables.add(unquote(match[1]));
+    tables.add(tableName(match[1]));
   }
   return tables.size > 0 ? [...tables] : null;
 }
@@ -71,16 +71,14 @@ export function tablesRead(statements: string[], schema: SchemaSnapshot): Set<st
   const read = new Set<string>();
   for (const statement of statements.flatMap((sql) => statementsOf(sql))) {
     for (const match of statement.matchAll(readSource)) {
-      const table = unquote(match[1]);
+      const table = tableName(match[1]);
       if (schema.tables[table]) read.add(table);
     }
   }
   return read;
 }
 
-/** `"public"."users"` -> `users`, `audit.log` -> `audit.log`. */
-function unquote(raw: string): string {
-  const parts = raw.match(/"(?:[^"]|"")+"|[^.\s]+/g) ?? [raw];
-  const plain = parts.map((part) => (part.startsWith('"') ? part.slice(1, -1).replace(/""/g, '"') : part.toLowerCase()));
-  return (plain[0] === 'public' && plain.length > 1 ? plain.slice(1) : plain).join('.');
+/** A table name as the snapshot keys it, spaces around its dot dropped. */
+function tableName(raw: string): string {
+  return unquote(raw.replace(/\s*\.\s*/g, '.'));
 }
