@@ -33,8 +33,31 @@ CREATE TABLE IF NOT EXISTS users (id bigserial PRIMARY KEY);
 ${drop};
 `;
 
+const invoices = `-- migrate:up
+CREATE TABLE IF NOT EXISTS invoices (id serial PRIMARY KEY, total integer NOT NULL, in_thousandths boolean NOT NULL DEFAULT false);
+
+-- migrate:down
+DROP TABLE IF EXISTS invoices;
+`;
+
+/** A dbmate migration converting totals to thousandths once (it marks the rows it did), with `down` as its down. */
+const thousandths = (down: string) => `-- migrate:up
+UPDATE invoices SET total = total * 1000, in_thousandths = true WHERE NOT in_thousandths;
+
+-- migrate:down
+${down}
+`;
+
 ruleTester.run('idempotent-down', {
   valid: [
+    {
+      name: 'a down that converts back only the rows still converted',
+      framework: 'dbmate',
+      files: {
+        '20240101120000_create_invoices.sql': invoices,
+        '20240102120000_thousandths.sql': thousandths('UPDATE invoices SET total = total / 1000, in_thousandths = false WHERE in_thousandths;'),
+      },
+    },
     { name: 'dropTableIfExists', framework: 'knex', files: { '20240101120000_create_users.ts': knexUsers('dropTableIfExists') } },
     { name: 'dropTable with ifExists', framework: 'node-pg-migrate', files: { '1700000000000_create-users.ts': pgmUsers(', { ifExists: true }') } },
     {
@@ -48,6 +71,15 @@ ruleTester.run('idempotent-down', {
     { name: 'DROP TABLE IF EXISTS', framework: 'dbmate', files: { '20240101120000_create_users.sql': dbmateUsers('DROP TABLE IF EXISTS users') } },
   ],
   invalid: [
+    {
+      name: 'a down that divides again on every run',
+      framework: 'dbmate',
+      files: {
+        '20240101120000_create_invoices.sql': invoices,
+        '20240102120000_thousandths.sql': thousandths('UPDATE invoices SET total = total / 1000, in_thousandths = false;'),
+      },
+      errors: [{ messageId: 'changesAgain', message: /down is not idempotent: a second run changed invoices\.total again in 2 of 4 rows \(id 2: 114 → 0\)/, line: 5 }],
+    },
     {
       name: 'dropTable fails when the table is already gone',
       framework: 'knex',

@@ -3,8 +3,47 @@ import { ruleTester } from '../test/rule-tester.js';
 const knexHeader = `import type { Knex } from 'knex';\n`;
 const pgmHeader = `import type { MigrationBuilder } from 'node-pg-migrate';\n`;
 
+const knexBilling = `${knexHeader}
+export async function up(knex: Knex): Promise<void> {
+  await knex.raw('CREATE TABLE IF NOT EXISTS accounts (id serial PRIMARY KEY, credits integer NOT NULL DEFAULT 0, total_milli bigint)');
+  await knex.raw('CREATE TABLE IF NOT EXISTS permissions (id serial PRIMARY KEY, code text NOT NULL UNIQUE)');
+  await knex.raw('CREATE TABLE IF NOT EXISTS roles (id serial PRIMARY KEY, name text NOT NULL)');
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.raw('DROP TABLE IF EXISTS accounts, permissions, roles');
+}
+`;
+
+/** A knex migration whose up is `upBody` (its first line is line 4) and whose down does nothing to rows. */
+const knexData = (upBody: string) => `${knexHeader}
+export async function up(knex: Knex): Promise<void> {
+${upBody}
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.raw('SELECT 1');
+}
+`;
+
 ruleTester.run('idempotent-up', {
   valid: [
+    {
+      name: 'a seed with onConflict().ignore() inserts nothing the second time',
+      framework: 'knex',
+      files: {
+        '20240101120000_billing.ts': knexBilling,
+        '20240102120000_seed.ts': knexData("  await knex('permissions').insert([{ code: 'read' }, { code: 'write' }]).onConflict('code').ignore();"),
+      },
+    },
+    {
+      name: 'a backfill only where the new value is still NULL changes nothing the second time',
+      framework: 'knex',
+      files: {
+        '20240101120000_billing.ts': knexBilling,
+        '20240102120000_milli.ts': knexData("  await knex('accounts').whereNull('total_milli').update({ total_milli: knex.raw('credits * 1000') });"),
+      },
+    },
     {
       name: 'createTable inside a hasTable check',
       framework: 'knex',
@@ -64,6 +103,41 @@ DROP TABLE IF EXISTS users;
     },
   ],
   invalid: [
+    {
+      name: 'an increment adds again on every run',
+      framework: 'knex',
+      files: {
+        '20240101120000_billing.ts': knexBilling,
+        '20240102120000_bonus.ts': knexData("  await knex('accounts').increment('credits', 5);"),
+      },
+      errors: [{ messageId: 'changesAgain', message: /a second run changed accounts\.credits again in 4 of 4 rows \(id 1: 112 → 117\)/, line: 4 }],
+    },
+    {
+      name: 'a seed whose down fails is still run twice for its rows',
+      framework: 'knex',
+      files: {
+        '20240101120000_billing.ts': knexBilling,
+        '20240102120000_seed.ts': `${knexHeader}
+export async function up(knex: Knex): Promise<void> {
+  await knex('roles').insert([{ name: 'reader' }, { name: 'author' }]);
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex('roles').where().del();
+}
+`,
+      },
+      errors: [{ messageId: 'insertsAgain', message: /a second run inserted 2 more rows into roles \(name = 'reader', …\)/, line: 4 }],
+    },
+    {
+      name: 'a seed with no unique key to stop it duplicates its rows',
+      framework: 'knex',
+      files: {
+        '20240101120000_billing.ts': knexBilling,
+        '20240102120000_seed.ts': knexData("  await knex('roles').insert([{ name: 'admin' }, { name: 'member' }]);"),
+      },
+      errors: [{ messageId: 'insertsAgain', message: /a second run inserted 2 more rows into roles \(name = 'admin', …\)/, line: 4 }],
+    },
     {
       name: 'createTable with no guard fails the second run',
       framework: 'knex',

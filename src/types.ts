@@ -290,6 +290,26 @@ export interface ProtocolResult {
   dataLoss?: DataLoss[];
   /** Columns and tables that held rows and that up drops, when no down could be run to check it restores them. */
   destructiveUp?: { object: string; rows: number }[];
+  /** Rows a second up (after one up, on generated rows) inserted, deleted or changed again. */
+  upDataRerun?: DataRerun[];
+  /** Rows a second down (after up then down, on generated rows) inserted, deleted or changed again. */
+  downDataRerun?: DataRerun[];
+}
+
+/** What a second run of a direction did to a table's rows that the first run had already done. */
+export interface DataRerun {
+  table: string;
+  change: 'inserted' | 'deleted' | 'changed';
+  /** `changed`: the column whose values changed again. */
+  column?: string;
+  /** How many rows were inserted, deleted or changed. */
+  count: number;
+  /** How many rows the table held after the first run. */
+  of: number;
+  /** One row: `code = 'read', …` (inserted, deleted) or `id 1: 1200 → 1200000` (changed). */
+  example: string;
+  /** Lines of the migration that write this table's rows, best match first (the rule keeps those of the direction). */
+  sites: SourceLocation[];
 }
 
 /** A query the migration started and did not await: it ran on after the step returned, or failed with nobody to handle it. */

@@ -8,6 +8,7 @@ import type { SchemaSnapshot } from '../schema/snapshot.js';
 import { checkPreservesData } from './data/index.js';
 import { FloatingWatch } from './floating.js';
 import { messageOf } from './message.js';
+import { checkDataRerun } from './data/rerun.js';
 import { checkResume } from './resume.js';
 import {
   MigrationRunError,
@@ -274,7 +275,15 @@ function recordingFirstRuns(input: ProtocolInput, seen: Seen): MigrationRunner {
 async function runDeeperPhases(input: ProtocolInput, run: ProtocolRun, seen: Seen): Promise<ProtocolRun> {
   const { result } = run;
   const { s0, s1, restore, up } = seen;
-  if (!s0 || !s1 || !restore || !up || result.steps.some((step) => !step.ok)) return run;
+  if (!s0 || !s1 || !restore || !up) return run;
+  if (result.steps.some((step) => !step.ok)) {
+    // A down that fails says nothing of what a second up does to rows: that is still checked.
+    const upHeld = ['up', 'up-again'].every((name) => result.steps.some((step) => step.step === name && step.ok)) && !result.upAgainChanges;
+    if (!upHeld) return run;
+    const rerun = await checkDataRerun({ ...input, hasDown: false, before: s0, afterUp: s1, up, restore });
+    if (rerun.up) result.upDataRerun = rerun.up;
+    return rerun.ran ? { ...run, applied: 0 } : run;
+  }
   const index = input.set.migrations.findIndex((m) => m.path === input.migration.path);
   let atS1 = run.applied === index + 1;
   if (input.transactional === false) {
@@ -305,7 +314,10 @@ async function runDeeperPhases(input: ProtocolInput, run: ProtocolRun, seen: See
   });
   if (data.dataLoss) result.dataLoss = data.dataLoss;
   if (data.destructiveUp) result.destructiveUp = data.destructiveUp;
-  return { ...run, applied: atS1 && !data.ran ? run.applied : 0 };
+  const rerun = await checkDataRerun({ ...input, before: s0, afterUp: s1, up, down: seen.down, restore });
+  if (rerun.up) result.upDataRerun = rerun.up;
+  if (rerun.down) result.downDataRerun = rerun.down;
+  return { ...run, applied: atS1 && !data.ran && !rerun.ran ? run.applied : 0 };
 }
 
 /** A step that could not even be set up: reported as that step failing, with why. */

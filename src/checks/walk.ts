@@ -332,6 +332,8 @@ export function isClean(result: ProtocolResult): boolean {
     !result.destructiveUp &&
     !result.floatingQueries &&
     !result.internalError &&
+    !result.upDataRerun &&
+    !result.downDataRerun &&
     result.steps.every((step) => step.ok)
   );
 }

@@ -158,7 +158,7 @@ function existedBefore(name: string, before: SchemaSnapshot): boolean {
 }
 
 /** `"public"."users"` -> `users`, `audit.log` -> `audit.log`. */
-function unquote(name: string): string {
+export function unquote(name: string): string {
   const parts = name.match(/"(?:[^"]|"")+"|[^.]+/g) ?? [name];
   const plain = parts.map((part) => (part.startsWith('"') ? part.slice(1, -1).replace(/""/g, '"') : part.toLowerCase()));
   return (plain[0] === 'public' && plain.length > 1 ? plain.slice(1) : plain).join('.');

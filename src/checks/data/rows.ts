@@ -22,11 +22,19 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+export interface FillOptions {
+  /** Rows per table (default `rowsPerTable`). */
+  rows?: number;
+  /** The last row leaves every nullable column that is no foreign key NULL (what a backfill looks for). */
+  nullRow?: boolean;
+}
+
 /**
  * Inserts rows into every table of `schema` (or only those of `only`, and the tables they reference),
  * parents before the tables whose foreign keys point at them.
  */
-export async function fillTables(engine: Engine, schema: SchemaSnapshot, only?: Set<string>): Promise<FillOutcome> {
+export async function fillTables(engine: Engine, schema: SchemaSnapshot, only?: Set<string>, options: FillOptions = {}): Promise<FillOutcome> {
+  const count = options.rows ?? rowsPerTable;
   const outcome: FillOutcome = { filled: new Map(), skipped: new Map() };
   // Values inserted per table and column, so children can point at rows that exist.
   const inserted = new Map<string, Record<string, string>[]>();
@@ -36,8 +44,8 @@ export async function fillTables(engine: Engine, schema: SchemaSnapshot, only?: 
     const table = schema.tables[name];
     const made: Record<string, string>[] = [];
     let reason = '';
-    for (let row = 0; row < rowsPerTable; row++) {
-      const attempts = rowAttempts(schema, name, table, row, inserted);
+    for (let row = 0; row < count; row++) {
+      const attempts = rowAttempts(schema, name, table, row, inserted, options.nullRow === true && row === count - 1);
       if (typeof attempts === 'string') {
         reason = attempts;
         break;
@@ -101,6 +109,7 @@ function rowAttempts(
   table: TableSnapshot,
   row: number,
   inserted: Map<string, Record<string, string>[]>,
+  nulls = false,
 ): Record<string, string>[] | string {
   const base: Record<string, string> = {};
   for (const fk of Object.values(table.foreignKeys)) {
@@ -115,6 +124,10 @@ function rowAttempts(
   }
   for (const [column, info] of Object.entries(table.columns)) {
     if (column in base || leftToDefault(info)) continue;
+    if (nulls && info.nullable) {
+      base[column] = 'NULL';
+      continue;
+    }
     const value = valueFor(info.type, column, row, schema);
     if (value !== undefined) base[column] = value;
     else if (info.nullable) base[column] = 'NULL';
