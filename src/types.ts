@@ -10,7 +10,8 @@ export type FrameworkName =
   | 'kysely'
   | 'sequelize'
   | 'mikro-orm'
-  | 'alembic';
+  | 'alembic'
+  | 'diesel';
 
 export type EngineName = 'pg-mem' | 'pglite' | 'postgres';
 export type RuleSeverity = 'off' | 'warn' | 'error';

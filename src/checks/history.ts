@@ -19,6 +19,7 @@ export const bookkeepingTables: Record<FrameworkName, string[]> = {
   sequelize: ['SequelizeMeta'],
   'mikro-orm': ['mikro_orm_migrations'],
   alembic: ['alembic_version'],
+  diesel: ['__diesel_schema_migrations'],
 };
 
 export interface HistoryInput {

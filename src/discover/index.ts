@@ -135,6 +135,9 @@ async function conventionalSets(projectDir: string): Promise<MigrationSet[]> {
 
 /** A set for a migration found outside every known set: its own folder, its framework detected or given. */
 export async function setForLooseFile(path: string, framework?: FrameworkName): Promise<MigrationSet | undefined> {
+  const { isDieselMigrationFile } = await import('../frameworks/diesel/index.js');
+  // diesel keeps each migration in a folder of its own: the set is the folder of those folders.
+  if ((framework === undefined || framework === 'diesel') && isDieselMigrationFile(path)) return buildSet(dirname(dirname(path)), 'diesel');
   const dir = dirname(path);
   const chosen = framework ?? detectFramework(dir);
   return chosen ? buildSet(dir, chosen) : undefined;
