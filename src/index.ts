@@ -2,9 +2,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { loadConfig, type RollsafeConfig } from './config/index.js';
-import { buildSet, detectFramework, discoverSets, setForLooseFile } from './discover/index.js';
+import { buildSet, detectFramework, discoverRepository, setForLooseFile, type Discovery } from './discover/index.js';
 import { isIgnored } from './discover/ignore.js';
-import { loadAdapter } from './frameworks/index.js';
+import { loadAdapter, supportedFrameworks } from './frameworks/index.js';
 import { judge } from './judge.js';
 import type { Progress } from './report/progress.js';
 import type { Rule } from './rule.js';
@@ -80,6 +80,8 @@ async function selectTargets(options: LintOptions, sets: MigrationSet[]): Promis
       continue;
     }
     let target = findInSets(path, sets);
+    // --framework overrides a set rollsafe only guessed from its files' signature.
+    if (target && options.framework && target.set.framework !== options.framework && target.set.foundBy?.startsWith('signature')) target = undefined;
     if (!target) {
       const looseSet = await setForLooseFile(path, options.framework);
       if (looseSet) {
@@ -131,12 +133,38 @@ function fileFinding(path: string, severity: 1 | 2, message: string, help: strin
   };
 }
 
-function notAMigration(path: string): FileResult {
-  return fileFinding(
-    path,
-    1,
-    'Not a migration rollsafe recognises: it is in no migration set and no framework claims it.',
-    'List its folder under "sets" in rollsafe.config.json, or pass --framework.',
+const supportedFrameworkList = supportedFrameworks.join(', ');
+const declareHint = 'declare it in rollsafe.config.json: {"sets": [{"dir": "db/migrations", "framework": "knex"}]} (`rollsafe sets` shows what rollsafe finds)';
+
+/** Never a silent pass: nothing to lint is said, with where rollsafe looked and how to declare a set (as ESLint does for a pattern matching nothing). */
+function refuseNothingFound(discovery: Discovery, cwd: string, configured: boolean): void {
+  const where = (path: string) => relative(cwd, path) || '.';
+  if (configured) {
+    const empty = discovery.sets.find((set) => set.migrations.length === 0);
+    if (empty) {
+      throw new UsageError(
+        `${empty.foundBy ?? 'a configured set'} ("${where(empty.dir)}", ${empty.framework}) matches no migration file: check its "dir" and "framework" (\`rollsafe sets\` shows what rollsafe finds there)`,
+      );
+    }
+    return;
+  }
+  if (discovery.sets.some((set) => set.migrations.length > 0)) return;
+  const missed = discovery.missed.map((miss) => `${miss.foundBy} names ${where(miss.path)}, which does not exist`);
+  throw new UsageError(
+    [
+      `no migration set found under ${discovery.root}: rollsafe read knexfiles, TypeORM DataSources/ormconfig, Kysely FileMigrationProvider, MikroORM configs, .sequelizerc, alembic.ini, package.json scripts and .env, and looked for migration files in every folder (node_modules, dist, build, vendor and hidden folders skipped${discovery.truncated ? '; the walk stopped at its size limit' : ''})`,
+      ...missed,
+      declareHint.replace('declare it', 'declare a set'),
+    ].join('; '),
+  );
+}
+
+/** A file on the command line that no set claims is an error: linting nothing must not look like a pass. */
+function refuseUnclaimed(paths: string[], cwd: string): void {
+  if (paths.length === 0) return;
+  const names = paths.map((path) => relative(cwd, path) || path).join(', ');
+  throw new UsageError(
+    `${names}: in no migration set, and no framework recognises ${paths.length > 1 ? 'them' : 'it'}: pass --framework <name> (${supportedFrameworkList}), or ${declareHint}`,
   );
 }
 
@@ -308,8 +336,12 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
   // A server that cannot be reached, or refuses the credentials, is said once and plainly, before any work.
   if ((options.engine ?? config.engine) === 'postgres') await (await import('./engines/postgres-connect.js')).checkServer(options.databaseUrl);
   const { allRules } = await import('../rules/index.js');
-  const sets = await discoverSets(options.cwd, { sets: config.sets?.map((s) => ({ dir: s.dir, framework: s.framework, setupScripts: s.setupScripts })) });
+  const configured = config.sets?.map((s) => ({ dir: s.dir, framework: s.framework, setupScripts: s.setupScripts }));
+  const discovery = await discoverRepository(options.cwd, { sets: configured });
+  const sets = discovery.sets;
+  if (options.all || configured?.length) refuseNothingFound(discovery, options.cwd, Boolean(configured?.length));
   const { targets, unknown } = await selectTargets(options, sets);
+  refuseUnclaimed(unknown, options.cwd);
   if (options.changedSince !== undefined && !options.all) {
     for (const target of await selectChanged({ ...options, changedSince: options.changedSince }, sets)) {
       if (!targets.some((t) => t.migration === target.migration)) targets.push(target);
@@ -327,7 +359,6 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
     setup.catch(() => undefined);
     const [, results] = await Promise.all([setup, analyseRunJudge(reported, options, config, allRules)]);
     for (const check of staged?.history ?? []) results.push(...(await checkHistory(check, options, config)));
-    for (const path of unknown) results.push(notAMigration(path));
     if (staged) mapBackToOriginals(results, staged.copies);
     return { results: results.sort((a, b) => a.filePath.localeCompare(b.filePath)), rules: allRules };
   } finally {
