@@ -159,6 +159,38 @@ function refuseNothingFound(discovery: Discovery, cwd: string, configured: boole
   );
 }
 
+/** One set as `rollsafe sets` describes it. */
+export interface SetDescription {
+  dir: string;
+  dirs: string[];
+  framework: FrameworkName;
+  /** The framework resolved from the set's project: `knex 3.1.0`, `not installed` … */
+  version: string;
+  migrations: number;
+  foundBy: string;
+  projectDir: string;
+}
+
+/** The sets lint would check, each with its framework's version and what found it; nothing found is a usage error. */
+export async function describeSets(options: { cwd: string; configPath?: string }): Promise<SetDescription[]> {
+  const config = await loadConfig(options.cwd, options.configPath);
+  const configured = config.sets?.map((s) => ({ dir: s.dir, framework: s.framework }));
+  const discovery = await discoverRepository(options.cwd, { sets: configured });
+  refuseNothingFound(discovery, options.cwd, Boolean(configured?.length));
+  const { frameworkVersion } = await import('./discover/versions.js');
+  return Promise.all(
+    discovery.sets.map(async (set) => ({
+      dir: set.dir,
+      dirs: set.dirs ?? [set.dir],
+      framework: set.framework,
+      version: await frameworkVersion(set),
+      migrations: set.migrations.length,
+      foundBy: set.foundBy ?? 'discovery',
+      projectDir: set.projectDir,
+    })),
+  );
+}
+
 /** A file on the command line that no set claims is an error: linting nothing must not look like a pass. */
 function refuseUnclaimed(paths: string[], cwd: string): void {
   if (paths.length === 0) return;

@@ -1,7 +1,7 @@
 // Migration folders as the frameworks' own configuration declares them, read statically (never run):
 // knexfiles, TypeORM DataSources and ormconfigs, Kysely's FileMigrationProvider, MikroORM configs,
 // .sequelizerc, node-pg-migrate and dbmate command lines in package.json scripts, dbmate's .env,
-// every alembic.ini (each section) and Flask-Migrate folders.
+// every alembic.ini (each section), Flask-Migrate folders and diesel.toml.
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { FrameworkName } from '../types.js';
@@ -75,6 +75,13 @@ export function declaredSets(repo: RepositoryFiles): Declarations {
       continue;
     }
     if (name === 'alembic.ini') continue; // read below, with the Alembic reader
+    if (name === 'diesel.toml') {
+      // [migrations_directory] dir = "…", relative to diesel.toml; diesel's default is migrations/.
+      const section = /^\[migrations_directory\]([^[]*)/m.exec(readSmallText(file) ?? '')?.[1] ?? '';
+      const dir = /^\s*dir\s*=\s*["']([^"']+)["']/m.exec(section)?.[1];
+      add('diesel', file, dir ? 'migrations_directory.dir' : 'default migrations/', [resolve(dirname(file), dir ?? 'migrations')]);
+      continue;
+    }
     if (name === 'package.json') {
       readScripts(file, add);
       continue;
