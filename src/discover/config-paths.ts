@@ -21,14 +21,14 @@ export function pathOf(expression: string, bases: PathBases): string | undefined
   // The file's own folder in its many spellings is the base, not a segment.
   text = text
     .replace(/\$\{\s*(?:__dirname|import\.meta\.dirname|process\.cwd\(\))\s*\}/g, '')
-    .replace(/\b(?:__dirname|import\.meta\.dirname|import\.meta\.url|process\.cwd\(\))\b/g, '');
+    .replace(/\b(?:__dirname|import\.meta\.dirname|import\.meta\.url)\b|\bprocess\.cwd\(\)/g, '');
   if (/\$\{/.test(text)) return undefined;
   const literals = [...text.matchAll(/(['"`])((?:(?!\1)[^\\]|\\.)*)\1/g)].map((match) => match[2]);
   if (literals.length === 0) return undefined;
   // Anything else that names a value (process.env.X, a variable) makes the path unknowable statically.
   const rest = text
     .replace(/(['"`])((?:(?!\1)[^\\]|\\.)*)\1/g, '')
-    .replace(/\b(?:path\.)?(?:join|resolve)\b|\bfileURLToPath\b|\bnew\s+URL\b|\burl\.\b|[()+,\s]/g, '');
+    .replace(/\b(?:path\.)?(?:join|resolve)\b|\bfileURLToPath\b|\bnew\s+URL\b|[()+,\s]/g, '');
   if (rest !== '') return undefined;
   return resolve(base, ...literals.map((segment) => segment.replace(/^\/(?!\/)/, './')));
 }
@@ -129,6 +129,7 @@ export function globFolder(path: string): { dir: string; pattern?: string; recur
   const dirSegments = segments.slice(0, -1);
   const recursive = segments.includes('**');
   const literal = segments.slice(0, firstGlob).join('/') || '/';
-  if (firstGlob >= dirSegments.length) return { dir: literal, recursive };
-  return { dir: literal, pattern: dirSegments.slice(firstGlob).join('/'), recursive };
+  // A trailing `**` is the recursion, not a folder pattern.
+  const folderPattern = dirSegments.slice(firstGlob).join('/').replace(/(?:^|\/)\*\*$/, '');
+  return folderPattern ? { dir: literal, pattern: folderPattern, recursive } : { dir: literal, recursive };
 }
