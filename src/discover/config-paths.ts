@@ -20,6 +20,8 @@ export function pathOf(expression: string, bases: PathBases): string | undefined
   else if (/process\.cwd\(\)/.test(text)) base = bases.cwd;
   // The file's own folder in its many spellings is the base, not a segment.
   text = text
+    // dirname(fileURLToPath(import.meta.url)): the ESM spelling of __dirname.
+    .replace(/(?:path\.)?dirname\(\s*(?:url\.)?fileURLToPath\(\s*import\.meta\.url\s*\)\s*\)/g, '')
     .replace(/\$\{\s*(?:__dirname|import\.meta\.dirname|process\.cwd\(\))\s*\}/g, '')
     .replace(/\b(?:__dirname|import\.meta\.dirname|import\.meta\.url)\b|\bprocess\.cwd\(\)/g, '');
   if (/\$\{/.test(text)) return undefined;
@@ -31,6 +33,14 @@ export function pathOf(expression: string, bases: PathBases): string | undefined
     .replace(/\b(?:path\.)?(?:join|resolve)\b|\bfileURLToPath\b|\bnew\s+URL\b|[()+,\s]/g, '');
   if (rest !== '') return undefined;
   return resolve(base, ...literals.map((segment) => segment.replace(/^\/(?!\/)/, './')));
+}
+
+/** An identifier's value when the file assigns it once (`const MIGRATIONS_DIR = path.join(__dirname, 'migrations')`). */
+export function constantValue(source: string, expression: string): string {
+  const name = expression.trim();
+  if (!/^[A-Za-z_$][\w$]*$/.test(name)) return expression;
+  const assigned = new RegExp(`\\b(?:const|let|var)\\s+${name.replace(/\$/g, '\\$')}\\s*(?::[^=]+)?=\\s*([^;\\n]+)`).exec(source);
+  return assigned ? assigned[1].trim() : expression;
 }
 
 /** The elements of an array literal's text (`[a, 'b', c(d, e)]` -> `a`, `'b'`, `c(d, e)`), split at top-level commas. */

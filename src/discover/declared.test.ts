@@ -30,6 +30,7 @@ describe('paths as configs write them', () => {
     ["__dirname + '/migrations/*{.ts,.js}'", '/repo/src/migrations/*{.ts,.js}'],
     ["fileURLToPath(new URL('./migrations', import.meta.url))", '/repo/src/migrations'],
     ["path.resolve(process.cwd(), 'sql')", '/repo/sql'],
+    ["path.join(path.dirname(fileURLToPath(import.meta.url)), '../migrations')", '/repo/migrations'],
   ])('%s', (expression, path) => {
     expect(pathOf(expression, bases)).toBe(path);
   });
@@ -99,6 +100,15 @@ describe('sets declared by framework configs', () => {
         { dirs: ['ops/schema'], framework: 'dbmate', foundBy: 'ops/.env (DBMATE_MIGRATIONS_DIR)' },
       ]),
     );
+  });
+
+  it('follows a constant the config assigns once', () => {
+    const root = repository({
+      'package.json': '{}',
+      'src/db/migrator.ts': "const MIGRATIONS_DIR = path.join(__dirname, 'changes');\nexport const migrator = new Migrator({ db, provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }) });\n",
+      'src/db/changes/001_a.ts': 'export async function up() {}\n',
+    });
+    expect(declared(root)).toEqual([{ dirs: ['src/db/changes'], framework: 'kysely', foundBy: 'src/db/migrator.ts (FileMigrationProvider migrationFolder)' }]);
   });
 
   it('says which config names a folder that is not there', () => {

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { FrameworkName } from '../types.js';
-import { arrayElements, globFolder, pathOf, propertyValues, type PathBases } from './config-paths.js';
+import { arrayElements, constantValue, globFolder, pathOf, propertyValues, type PathBases } from './config-paths.js';
 import { globToRegExp } from './ignore.js';
 import { readSmallText, type RepositoryFiles } from './repository.js';
 
@@ -56,7 +56,7 @@ export function declaredSets(repo: RepositoryFiles): Declarations {
         for (const directory of propertyValues(migrations, 'directory')) {
           const values = directory.startsWith('[') ? arrayElements(directory) : [directory];
           for (const value of values) {
-            const path = pathOf(value, bases);
+            const path = pathOf(constantValue(source, value), bases);
             if (path) paths.add(path);
           }
         }
@@ -112,13 +112,13 @@ export function declaredSets(repo: RepositoryFiles): Declarations {
     const fromPackage: PathBases = { fileDir: dirname(file), relativeTo: cwd, cwd };
     if (/\bnew\s+DataSource\s*\(|\bDataSourceOptions\b|\bcreateConnection\s*\(|^ormconfig\./.test(source) || /^ormconfig\./.test(name)) {
       for (const migrations of propertyValues(source, 'migrations').filter((value) => value.startsWith('['))) {
-        const paths = arrayElements(migrations).map((element) => pathOf(element, fromPackage)).filter((path): path is string => path !== undefined);
+        const paths = arrayElements(migrations).map((element) => pathOf(constantValue(source, element), fromPackage)).filter((path): path is string => path !== undefined);
         if (paths.length) add('typeorm', file, 'migrations', paths, { globs: true });
       }
     }
     if (/\bFileMigrationProvider\b/.test(source)) {
       for (const value of propertyValues(source, 'migrationFolder')) {
-        const path = pathOf(value, fromPackage);
+        const path = pathOf(constantValue(source, value), fromPackage);
         if (path) add('kysely', file, 'FileMigrationProvider migrationFolder', [path]);
       }
     }
