@@ -111,15 +111,29 @@ export async function discoverRepository(cwd: string, config: SetsConfig = {}): 
   const sets: MigrationSet[] = [];
   for (const set of declared.sets) sets.push(await buildSet(set.dirs, set.framework, set.foundBy));
   const claimed = new Set(declared.sets.flatMap((set) => set.dirs));
-  for (const found of signatureSets(repo, claimed)) sets.push(await buildSet(found.dir, found.framework, found.foundBy));
+  for (const found of await signatureSets(repo, claimed)) sets.push(await buildSet(found.dir, found.framework, found.foundBy));
   sets.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
   return { sets, root, missed: declared.missed, truncated: repo.truncated };
 }
 
 const dieselVersionFolder = /^\d[\d-]*_.+$/;
 
+/** The one framework the folder's package depends on, if it depends on exactly one. */
+function onlyDeclared(dir: string): FrameworkName | undefined {
+  const declared = frameworksFromPackages(dependencies(findProjectDir(dir)));
+  return declared.length === 1 ? declared[0] : undefined;
+}
+
+const adapters = new Map<FrameworkName, Awaited<ReturnType<typeof loadAdapter>>>();
+/** Whether the framework's adapter recognises the file as one of its migrations; the adapters' claims are cheap text tests. */
+async function claimedByAdapter(framework: FrameworkName): Promise<(path: string, source: string) => boolean> {
+  if (!adapters.has(framework)) adapters.set(framework, await loadAdapter(framework));
+  const adapter = adapters.get(framework)!;
+  return (path, source) => adapter.claims(path, source);
+}
+
 /** Folders nobody's config names whose files carry a framework's signature. */
-function signatureSets(repo: RepositoryFiles, claimed: Set<string>): { dir: string; framework: FrameworkName; foundBy: string }[] {
+async function signatureSets(repo: RepositoryFiles, claimed: Set<string>): Promise<{ dir: string; framework: FrameworkName; foundBy: string }[]> {
   const filesOf = new Map<string, string[]>();
   for (const file of repo.files) {
     const names = filesOf.get(dirname(file)) ?? [];
@@ -159,14 +173,14 @@ function signatureSets(repo: RepositoryFiles, claimed: Set<string>): { dir: stri
     // Only folders that look like migrations: named so, or holding files named by a version or a timestamp.
     const named = /migrat/i.test(basename(dir));
     if (!named && !code.some((name) => /^(?:\d{3,}|Migration\d|V\d)/.test(name))) continue;
-    const fromText = frameworkFromText(code.slice(0, 5).map((name) => readSmallText(join(dir, name)) ?? ''));
-    if (fromText) {
-      found.push({ dir, framework: fromText, foundBy: say(fromText) });
-      continue;
-    }
-    if (!named) continue;
-    const declared = frameworksFromPackages(dependencies(findProjectDir(dir)));
-    if (declared.length === 1) found.push({ dir, framework: declared[0], foundBy: `a migrations folder of a package depending on ${declared[0]}` });
+    const sample = code.slice(0, 5).map((name) => [join(dir, name), readSmallText(join(dir, name)) ?? ''] as const);
+    const fromText = frameworkFromText(sample.map(([, source]) => source));
+    // Scripts that merely use the ORM are no migrations: the framework must recognise a file as its own (an exported up).
+    const framework = fromText ?? (named ? onlyDeclared(dir) : undefined);
+    if (!framework) continue;
+    const claims = await claimedByAdapter(framework);
+    if (!sample.some(([path, source]) => claims(path, source))) continue;
+    found.push({ dir, framework, foundBy: fromText ? say(framework) : `a migrations folder of a package depending on ${framework}` });
   }
   return found;
 }
