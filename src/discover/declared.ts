@@ -105,7 +105,8 @@ export function declaredSets(repo: RepositoryFiles): Declarations {
       }
       continue;
     }
-    if (!codeFile.test(name) || /\.d\.[cm]?ts$/.test(name)) continue;
+    // Migrations themselves (named by a number or a timestamp) configure nothing: not worth reading here.
+    if (!codeFile.test(name) || /\.d\.[cm]?ts$/.test(name) || /^(?:\d|Migration\d)/.test(name)) continue;
     const source = readSmallText(file, 256 * 1024);
     if (source === undefined) continue;
     const cwd = packageOf(file);
