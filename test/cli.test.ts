@@ -64,7 +64,7 @@ describe.concurrent('rollsafe --help and --version', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^Usage: rollsafe <command>/);
-    for (const text of ['lint [paths...]', 'init', 'explain <rule>', '--format <name>', '--max-warnings <n>', '--no-fallback']) {
+    for (const text of ['lint [paths...]', 'sets  ', 'init', 'explain <rule>', '--format <name>', '--max-warnings <n>', '--no-fallback']) {
       expect(run.stdout).toContain(text);
     }
   });
