@@ -102,6 +102,21 @@ describe('sets declared by framework configs', () => {
     );
   });
 
+  it('reads a knex config that is not a knexfile, relative to its package', () => {
+    const root = repository({
+      'svc/package.json': '{}',
+      'svc/src/configs/knex.js': "module.exports = { knex: { client: 'pg', migrations: { tableName: 'migrations', directory: path.resolve(__dirname, '../migrations') } } };\n",
+      'svc/src/migrations/001_a.js': knex,
+      'api/package.json': '{}',
+      'api/src/db/index.js': "exports.knex = require('knex')({ client: 'pg', migrations: { directory: './db-migrations' } });\n",
+      'api/db-migrations/001_a.js': knex,
+    });
+    expect(declared(root)).toEqual([
+      { dirs: ['api/db-migrations'], framework: 'knex', foundBy: 'api/src/db/index.js (migrations.directory)' },
+      { dirs: ['svc/src/migrations'], framework: 'knex', foundBy: 'svc/src/configs/knex.js (migrations.directory)' },
+    ]);
+  });
+
   it('follows a constant the config assigns once', () => {
     const root = repository({
       'package.json': '{}',

@@ -117,6 +117,19 @@ export function declaredSets(repo: RepositoryFiles): Declarations {
         if (paths.length) add('typeorm', file, 'migrations', paths, { globs: true });
       }
     }
+    // A knex config outside a knexfile (`require('knex')({ … })`, `src/configs/knex.js`): migrations.directory too.
+    if (/['"]knex['"]|\bKnex\.Config\b|\bknex\s*:\s*\{/.test(source) && /\bdirectory\s*:/.test(source)) {
+      const paths = new Set<string>();
+      for (const migrations of propertyValues(source, 'migrations').filter((value) => value.startsWith('{'))) {
+        for (const directory of propertyValues(migrations, 'directory')) {
+          for (const value of directory.startsWith('[') ? arrayElements(directory) : [directory]) {
+            const path = pathOf(constantValue(source, value), fromPackage);
+            if (path) paths.add(path);
+          }
+        }
+      }
+      if (paths.size) add('knex', file, 'migrations.directory', [...paths]);
+    }
     if (/\bFileMigrationProvider\b/.test(source)) {
       for (const value of propertyValues(source, 'migrationFolder')) {
         const path = pathOf(constantValue(source, value), fromPackage);
