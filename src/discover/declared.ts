@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { FrameworkName } from '../types.js';
 import { arrayElements, constantValue, globFolder, pathOf, propertyValues, type PathBases } from './config-paths.js';
-import { globToRegExp } from './ignore.js';
+import picomatch from 'picomatch';
 import { readSmallText, type RepositoryFiles } from './repository.js';
 
 /** A history a config file declares: its folders (several for a TypeORM DataSource with several globs). */
@@ -214,8 +214,8 @@ function expandGlob(path: string, repo: RepositoryFiles): string[] {
   const dir = withBuildFallback(glob.dir)[0];
   let dirs = [dir];
   if (pattern) {
-    const matcher = globToRegExp(pattern);
-    dirs = repo.dirs.filter((candidate) => candidate.startsWith(dir + sep) && matcher.test(relative(dir, candidate).split(sep).join('/')));
+    const matches = picomatch(pattern);
+    dirs = repo.dirs.filter((candidate) => candidate.startsWith(dir + sep) && matches(relative(dir, candidate).split(sep).join('/')));
   }
   if (recursive) dirs = [...new Set(dirs.flatMap((d) => [d, ...repo.dirs.filter((candidate) => candidate.startsWith(d + sep))]))];
   // Only folders that hold files: `src/**/migrations/*.ts` should not list every folder of src/.
