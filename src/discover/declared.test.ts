@@ -117,6 +117,15 @@ describe('sets declared by framework configs', () => {
     ]);
   });
 
+  it("reads node-pg-migrate's programmatic runner({ dir })", () => {
+    const root = repository({
+      'package.json': '{}',
+      'scripts/migrate.ts': "import { runner } from 'node-pg-migrate';\nawait runner({ databaseUrl: process.env.DATABASE_URL!, dir: 'src/server/db/changes', direction: 'up' });\n",
+      'src/server/db/changes/1700000000000_a.js': 'exports.up = (pgm) => {};\n',
+    });
+    expect(declared(root)).toEqual([{ dirs: ['src/server/db/changes'], framework: 'node-pg-migrate', foundBy: 'scripts/migrate.ts (runner dir)' }]);
+  });
+
   it('follows a constant the config assigns once', () => {
     const root = repository({
       'package.json': '{}',

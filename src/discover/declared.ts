@@ -130,6 +130,13 @@ export function declaredSets(repo: RepositoryFiles): Declarations {
       }
       if (paths.size) add('knex', file, 'migrations.directory', [...paths]);
     }
+    // node-pg-migrate's programmatic runner: runner({ dir: 'src/db/migrations', … }).
+    if (/['"]node-pg-migrate['"]/.test(source)) {
+      for (const value of propertyValues(source, 'dir')) {
+        const path = pathOf(constantValue(source, value), fromPackage);
+        if (path) add('node-pg-migrate', file, 'runner dir', [path]);
+      }
+    }
     if (/\bFileMigrationProvider\b/.test(source)) {
       for (const value of propertyValues(source, 'migrationFolder')) {
         const path = pathOf(constantValue(source, value), fromPackage);
