@@ -2,7 +2,7 @@
 // argv -> options -> API -> exit code; nothing else. Heavy modules load only in the command that needs them.
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { didYouMean } from './config/closest-name.js';
 import { rollsafePackage } from './config/rollsafe-package.js';

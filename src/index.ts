@@ -252,6 +252,8 @@ async function checkHistory(check: HistoryCheck, options: LintOptions, config: R
 interface StagedSet {
   original: MigrationSet;
   copy: MigrationSet;
+  /** Each copied folder of the set: original -> copy. */
+  dirs: Map<string, string>;
 }
 
 /** A staged deletion or rename of a migration, as the user knows its paths. */
@@ -299,20 +301,34 @@ async function selectStaged(
     const removal: HistoryChange = change.status === 'D' ? { kind: 'removed', from: from! } : { kind: 'moved', from: from!, to: change.path };
     removals.set(set, [...(removals.get(set) ?? []), removal]);
   }
+  // The folder of its set that holds the file: a TypeORM set may span several.
+  const folderIn = (set: MigrationSet, file: string) => (set.dirs ?? [set.dir]).find((dir) => file.startsWith(dir + sep)) ?? set.dir;
   const setDirOf = new Map<string, string>();
-  for (const path of staged) setDirOf.set(path, findInSets(path, sets)!.set.dir);
-  for (const [set, removed] of removals) for (const { from } of removed) setDirOf.set(from, set.dir);
+  const setOf = new Map<string, MigrationSet>();
+  for (const path of staged) setOf.set(path, findInSets(path, sets)!.set);
+  for (const [set, removed] of removals) for (const { from } of removed) setOf.set(from, set);
+  for (const [path, set] of setOf) setDirOf.set(path, folderIn(set, path));
   const staging = await materialiseStaged(options.cwd, [...setDirOf.keys()], (file) => setDirOf.get(file)!);
+  // Each set's folders that have a staged copy, original -> copy.
+  const copiedDirs = new Map<MigrationSet, Map<string, string>>();
+  for (const [path, set] of setOf) {
+    const copyPath = staging.paths.get(path)!;
+    if (copyPath === path) continue;
+    const folder = setDirOf.get(path)!;
+    const dirs = copiedDirs.get(set) ?? new Map<string, string>();
+    dirs.set(folder, resolve(dirname(copyPath), relative(dirname(path), folder)));
+    copiedDirs.set(set, dirs);
+  }
 
   const copies: StagedSet[] = [];
   /** The set as it will be committed: the discovered one when its folder matches the index, else a copy's. */
   const stagedSetOf = async (original: MigrationSet, path: string): Promise<MigrationSet> => {
-    const copyPath = staging.paths.get(path)!;
-    if (copyPath === path) return original;
+    const dirs = copiedDirs.get(original);
+    if (!dirs) return original;
     let copied = copies.find((c) => c.original === original);
     if (!copied) {
-      const copyDir = resolve(dirname(copyPath), relative(dirname(path), original.dir));
-      copied = { original, copy: { ...(await buildSet(copyDir, original.framework)), origin: original.dir } };
+      const copyDirs = (original.dirs ?? [original.dir]).map((dir) => dirs.get(dir) ?? dir);
+      copied = { original, copy: { ...(await buildSet(copyDirs, original.framework, original.foundBy)), origin: original.dir }, dirs };
       copies.push(copied);
     }
     return copied.copy;
@@ -321,7 +337,7 @@ async function selectStaged(
   for (const path of staged) {
     const original = findInSets(path, sets)!.set;
     const set = await stagedSetOf(original, path);
-    const target = findInSets(staging.paths.get(path)!, [set]);
+    const target = findInSets(staging.paths.get(path)!, [set]) ?? findInSets(path, [set]);
     if (target) targets.push(target);
   }
   const history: HistoryCheck[] = [];
@@ -353,11 +369,13 @@ function changedSinceProblem(ref: string, error: unknown): string {
 
 /** Findings on a staged copy are reported on the file the user knows. */
 function mapBackToOriginals(results: FileResult[], copies: StagedSet[]): void {
-  for (const { original, copy } of copies) {
-    for (const result of results) {
-      if (!result.filePath.startsWith(copy.dir)) continue;
-      result.filePath = original.dir + result.filePath.slice(copy.dir.length);
-      for (const message of result.messages) message.message = message.message.split(copy.dir).join(original.dir);
+  for (const { dirs } of copies) {
+    for (const [originalDir, copyDir] of dirs) {
+      for (const result of results) {
+        if (!result.filePath.startsWith(copyDir)) continue;
+        result.filePath = originalDir + result.filePath.slice(copyDir.length);
+        for (const message of result.messages) message.message = message.message.split(copyDir).join(originalDir);
+      }
     }
   }
 }

@@ -1,7 +1,9 @@
 // Discovery from the frameworks' own configuration: each fixture under test/fixtures/discovery/ is a
 // small repository with no rollsafe config whose migrations live where its framework's config says.
 // `lint --all` must find and check every one of its migrations, and `rollsafe sets` must say why.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -116,5 +118,27 @@ describe('rollsafe sets on the command line', () => {
     expect(JSON.parse(stdout)).toEqual([
       { dir: join(dir, 'database/changes'), dirs: [join(dir, 'database/changes')], framework: 'dbmate', version: expect.any(String), migrations: 2, foundBy: 'package.json (scripts.db:migrate)', projectDir: dir },
     ]);
+  });
+});
+
+describe('--staged on a set spanning two folders', () => {
+  it('lints each staged file as committed, from copies of both folders, and reports it at its own path', { timeout: 300_000 }, async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'rollsafe-two-folders-'));
+    try {
+      cpSync(join(fixtures, 'typeorm-datasource'), repo, { recursive: true });
+      const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
+      git('init', '-q');
+      git('add', '.');
+      // Unstaged edits in both folders: an unguarded create in billing, a broken core migration.
+      const billing = join(repo, 'src/modules/billing/migrations/1710000100000-CreateInvoices.ts');
+      writeFileSync(billing, readFileSync(billing, 'utf8').replace('CREATE TABLE IF NOT EXISTS', 'CREATE TABLE'));
+      const core = join(repo, 'src/database/migrations/postgres/1710000200000-AddInvoicesPaidAt.ts');
+      writeFileSync(core, readFileSync(core, 'utf8').replace('ADD COLUMN IF NOT EXISTS', 'ADD COLUMN'));
+      const { results } = await lint({ cwd: repo, paths: [], all: false, staged: true });
+      expect(results.map((result) => relative(repo, result.filePath)).sort()).toEqual(cases['typeorm-datasource'].migrations[0].slice().sort());
+      expect(results.flatMap((result) => result.messages.map((m) => `${relative(repo, result.filePath)}:${m.line} ${m.ruleId}`))).toEqual([]);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });
