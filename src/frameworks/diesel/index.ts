@@ -4,12 +4,11 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { FrameworkAdapter } from '../adapter.js';
-import { parseDirectives } from '../../directives.js';
-import { analyseSql } from '../../sql/analyse.js';
+import { analyseSqlPair } from '../sql-pair.js';
 import { runSqlScript } from '../../sql/run-statements.js';
 import { splitStatements } from '../../sql/split.js';
 import { runsOutsideTransaction } from '../../sql/transaction.js';
-import { MigrationRunError, type Engine, type MigrationFile, type MigrationModel, type SourceLocation } from '../../types.js';
+import { MigrationRunError, type Engine, type MigrationFile } from '../../types.js';
 
 // diesel's folder name: the version is what comes before the first `_` (dashes allowed: `2024-01-31-120000`).
 const migrationFolderName = /^(\d[\d-]*)_(.+)$/;
@@ -57,30 +56,7 @@ export const dieselAdapter: FrameworkAdapter = {
   },
 
   async analyse(migration) {
-    const upSource = await readFile(migration.path, 'utf8');
-    const downSource = migration.downPath ? await readFile(migration.downPath, 'utf8') : undefined;
-    const up = await analyseSql(upSource, { file: migration.path, direction: 'up' });
-    const down = migration.downPath && downSource !== undefined ? await analyseSql(downSource, { file: migration.downPath, direction: 'down' }) : undefined;
-    const firstLine = (file: string): SourceLocation => ({ file, line: 1, column: 1 });
-    const model: MigrationModel = {
-      file: migration.path,
-      framework: 'diesel',
-      up: firstLine(migration.path),
-      down: {
-        status: down ? 'present' : 'missing',
-        empty: down ? down.statements.length === 0 && !down.parseError : false,
-        loc: firstLine(migration.downPath ?? migration.path),
-      },
-      transactional: (await runsInTransaction(dirname(migration.path))) && up.transactional && (down?.transactional ?? true),
-      operations: [...up.operations, ...(down?.operations ?? [])],
-      directives: [
-        ...parseDirectives(upSource, migration.path, 'sql'),
-        ...(migration.downPath && downSource !== undefined ? parseDirectives(downSource, migration.downPath, 'sql') : []),
-      ],
-    };
-    const parseError = up.parseError ?? down?.parseError;
-    if (parseError) model.parseError = parseError;
-    return model;
+    return analyseSqlPair(migration, 'diesel', await runsInTransaction(dirname(migration.path)));
   },
 
   async createRunner(context) {
