@@ -2,7 +2,7 @@
 // argv -> options -> API -> exit code; nothing else. Heavy modules load only in the command that needs them.
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { didYouMean } from './config/closest-name.js';
 import { rollsafePackage } from './config/rollsafe-package.js';
@@ -15,6 +15,7 @@ Stops unsafe database migrations: each must re-run, roll back and re-apply clean
 
 Commands:
   lint [paths...]        Check migrations (files or folders, --all, --staged or --changed-since)
+  sets                   List the migration sets found: folder, framework and version, migrations, and why
   init                   Install the git commit hook (or, with --ci github, a CI workflow)
   explain <rule>         Show a rule's documentation
   deploy -- <command>    Lint pending migrations, take and verify a backup, then run the migrate command
@@ -36,6 +37,10 @@ Options for lint:
   --max-warnings <n>     Fail when there are more than n warnings
   --output-file <path>   Write the report to a file instead of stdout
   --debug                Print stack traces of internal errors
+
+Options for sets:
+  --format <name>        text (default) or json
+  --config <path>        Config file, as for lint
 
 Options for init:
   --hook <kind>          husky, plain, lefthook, pre-commit
@@ -67,7 +72,7 @@ class UsageError extends Error {
 const engines: EngineName[] = ['pg-mem', 'pglite', 'postgres'];
 const hooks = ['husky', 'plain', 'lefthook', 'pre-commit'] as const;
 const ciProviders = ['github'] as const;
-const commands = ['lint', 'init', 'explain', 'deploy', 'restore', 'verify-backup', 'drift', 'help'];
+const commands = ['lint', 'sets', 'init', 'explain', 'deploy', 'restore', 'verify-backup', 'drift', 'help'];
 
 const lintOptions = {
   all: { type: 'boolean' },
@@ -424,6 +429,28 @@ async function runDrift(args: string[], cwd: string): Promise<number> {
   return report.differences.length ? 1 : 0;
 }
 
+async function runSets(args: string[], cwd: string): Promise<number> {
+  const { values } = parse(args, { format: { type: 'string' }, config: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, false);
+  if (values.help) return write(process.stdout, `${help}\n`).then(() => 0);
+  const format = oneOf(values.format, ['text', 'json'] as const, '--format') ?? 'text';
+  const { describeSets } = await import('./index.js');
+  const sets = await describeSets({ cwd, configPath: values.config });
+  if (format === 'json') return write(process.stdout, `${JSON.stringify(sets, null, 2)}\n`).then(() => 0);
+  const shown = (path: string) => relative(cwd, path) || '.';
+  const blocks = sets.map((set) =>
+    [
+      shown(set.dir),
+      ...(set.dirs.length > 1 ? [`  folders     ${set.dirs.map(shown).join(', ')}`] : []),
+      `  framework   ${set.framework} (${set.version})`,
+      `  migrations  ${set.migrations}`,
+      `  found by    ${set.foundBy}`,
+    ].join('\n'),
+  );
+  const total = sets.reduce((sum, set) => sum + set.migrations, 0);
+  const summary = `${sets.length} set${sets.length === 1 ? '' : 's'}, ${total} migration${total === 1 ? '' : 's'}`;
+  return write(process.stdout, `${blocks.join('\n\n')}\n\n${summary}\n`).then(() => 0);
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const cwd = process.cwd();
@@ -441,6 +468,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'lint':
       return runLint(rest, cwd);
+    case 'sets':
+      return runSets(rest, cwd);
     case 'init':
       return runInit(rest, cwd);
     case 'explain':

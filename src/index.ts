@@ -2,9 +2,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { loadConfig, type RollsafeConfig } from './config/index.js';
-import { buildSet, detectFramework, discoverSets, setForLooseFile } from './discover/index.js';
+import { buildSet, detectFramework, discoverRepository, setForLooseFile, type Discovery } from './discover/index.js';
 import { isIgnored } from './discover/ignore.js';
-import { loadAdapter } from './frameworks/index.js';
+import { loadAdapter, supportedFrameworks } from './frameworks/index.js';
 import { judge } from './judge.js';
 import type { Progress } from './report/progress.js';
 import type { Rule } from './rule.js';
@@ -80,6 +80,8 @@ async function selectTargets(options: LintOptions, sets: MigrationSet[]): Promis
       continue;
     }
     let target = findInSets(path, sets);
+    // --framework overrides a set rollsafe only guessed from its files' signature.
+    if (target && options.framework && target.set.framework !== options.framework && target.set.foundBy?.startsWith('signature')) target = undefined;
     if (!target) {
       const looseSet = await setForLooseFile(path, options.framework);
       if (looseSet) {
@@ -131,12 +133,70 @@ function fileFinding(path: string, severity: 1 | 2, message: string, help: strin
   };
 }
 
-function notAMigration(path: string): FileResult {
-  return fileFinding(
-    path,
-    1,
-    'Not a migration rollsafe recognises: it is in no migration set and no framework claims it.',
-    'List its folder under "sets" in rollsafe.config.json, or pass --framework.',
+const supportedFrameworkList = supportedFrameworks.join(', ');
+const declareHint = 'declare it in rollsafe.config.json: {"sets": [{"dir": "db/migrations", "framework": "knex"}]} (`rollsafe sets` shows what rollsafe finds)';
+
+/** Never a silent pass: nothing to lint is said, with where rollsafe looked and how to declare a set (as ESLint does for a pattern matching nothing). */
+function refuseNothingFound(discovery: Discovery, cwd: string, configured: boolean): void {
+  const where = (path: string) => relative(cwd, path) || '.';
+  if (configured) {
+    const empty = discovery.sets.find((set) => set.migrations.length === 0);
+    if (empty) {
+      throw new UsageError(
+        `${empty.foundBy ?? 'a configured set'} ("${where(empty.dir)}", ${empty.framework}) matches no migration file: check its "dir" and "framework" (\`rollsafe sets\` shows what rollsafe finds there)`,
+      );
+    }
+    return;
+  }
+  if (discovery.sets.some((set) => set.migrations.length > 0)) return;
+  const missed = discovery.missed.map((miss) => `${miss.foundBy} names ${where(miss.path)}, which does not exist`);
+  throw new UsageError(
+    [
+      `no migration set found under ${discovery.root}: rollsafe read knexfiles, TypeORM DataSources/ormconfig, Kysely FileMigrationProvider, MikroORM configs, .sequelizerc, alembic.ini, package.json scripts and .env, and looked for migration files in every folder (node_modules, dist, build, vendor and hidden folders skipped${discovery.truncated ? '; the walk stopped at its size limit' : ''})`,
+      ...missed,
+      declareHint.replace('declare it', 'declare a set'),
+    ].join('; '),
+  );
+}
+
+/** One set as `rollsafe sets` describes it. */
+export interface SetDescription {
+  dir: string;
+  dirs: string[];
+  framework: FrameworkName;
+  /** The framework resolved from the set's project: `knex 3.1.0`, `not installed` … */
+  version: string;
+  migrations: number;
+  foundBy: string;
+  projectDir: string;
+}
+
+/** The sets lint would check, each with its framework's version and what found it; nothing found is a usage error. */
+export async function describeSets(options: { cwd: string; configPath?: string }): Promise<SetDescription[]> {
+  const config = await loadConfig(options.cwd, options.configPath);
+  const configured = config.sets?.map((s) => ({ dir: s.dir, framework: s.framework }));
+  const discovery = await discoverRepository(options.cwd, { sets: configured });
+  refuseNothingFound(discovery, options.cwd, Boolean(configured?.length));
+  const { frameworkVersion } = await import('./discover/versions.js');
+  return Promise.all(
+    discovery.sets.map(async (set) => ({
+      dir: set.dir,
+      dirs: set.dirs ?? [set.dir],
+      framework: set.framework,
+      version: await frameworkVersion(set),
+      migrations: set.migrations.length,
+      foundBy: set.foundBy ?? 'discovery',
+      projectDir: set.projectDir,
+    })),
+  );
+}
+
+/** A file on the command line that no set claims is an error: linting nothing must not look like a pass. */
+function refuseUnclaimed(paths: string[], cwd: string): void {
+  if (paths.length === 0) return;
+  const names = paths.map((path) => relative(cwd, path) || path).join(', ');
+  throw new UsageError(
+    `${names}: in no migration set, and no framework recognises ${paths.length > 1 ? 'them' : 'it'}: pass --framework <name> (${supportedFrameworkList}), or ${declareHint}`,
   );
 }
 
@@ -192,6 +252,8 @@ async function checkHistory(check: HistoryCheck, options: LintOptions, config: R
 interface StagedSet {
   original: MigrationSet;
   copy: MigrationSet;
+  /** Each copied folder of the set: original -> copy. */
+  dirs: Map<string, string>;
 }
 
 /** A staged deletion or rename of a migration, as the user knows its paths. */
@@ -239,20 +301,34 @@ async function selectStaged(
     const removal: HistoryChange = change.status === 'D' ? { kind: 'removed', from: from! } : { kind: 'moved', from: from!, to: change.path };
     removals.set(set, [...(removals.get(set) ?? []), removal]);
   }
+  // The folder of its set that holds the file: a TypeORM set may span several.
+  const folderIn = (set: MigrationSet, file: string) => (set.dirs ?? [set.dir]).find((dir) => file.startsWith(dir + sep)) ?? set.dir;
   const setDirOf = new Map<string, string>();
-  for (const path of staged) setDirOf.set(path, findInSets(path, sets)!.set.dir);
-  for (const [set, removed] of removals) for (const { from } of removed) setDirOf.set(from, set.dir);
+  const setOf = new Map<string, MigrationSet>();
+  for (const path of staged) setOf.set(path, findInSets(path, sets)!.set);
+  for (const [set, removed] of removals) for (const { from } of removed) setOf.set(from, set);
+  for (const [path, set] of setOf) setDirOf.set(path, folderIn(set, path));
   const staging = await materialiseStaged(options.cwd, [...setDirOf.keys()], (file) => setDirOf.get(file)!);
+  // Each set's folders that have a staged copy, original -> copy.
+  const copiedDirs = new Map<MigrationSet, Map<string, string>>();
+  for (const [path, set] of setOf) {
+    const copyPath = staging.paths.get(path)!;
+    if (copyPath === path) continue;
+    const folder = setDirOf.get(path)!;
+    const dirs = copiedDirs.get(set) ?? new Map<string, string>();
+    dirs.set(folder, resolve(dirname(copyPath), relative(dirname(path), folder)));
+    copiedDirs.set(set, dirs);
+  }
 
   const copies: StagedSet[] = [];
   /** The set as it will be committed: the discovered one when its folder matches the index, else a copy's. */
   const stagedSetOf = async (original: MigrationSet, path: string): Promise<MigrationSet> => {
-    const copyPath = staging.paths.get(path)!;
-    if (copyPath === path) return original;
+    const dirs = copiedDirs.get(original);
+    if (!dirs) return original;
     let copied = copies.find((c) => c.original === original);
     if (!copied) {
-      const copyDir = resolve(dirname(copyPath), relative(dirname(path), original.dir));
-      copied = { original, copy: { ...(await buildSet(copyDir, original.framework)), origin: original.dir } };
+      const copyDirs = (original.dirs ?? [original.dir]).map((dir) => dirs.get(dir) ?? dir);
+      copied = { original, copy: { ...(await buildSet(copyDirs, original.framework, original.foundBy)), origin: original.dir }, dirs };
       copies.push(copied);
     }
     return copied.copy;
@@ -261,7 +337,7 @@ async function selectStaged(
   for (const path of staged) {
     const original = findInSets(path, sets)!.set;
     const set = await stagedSetOf(original, path);
-    const target = findInSets(staging.paths.get(path)!, [set]);
+    const target = findInSets(staging.paths.get(path)!, [set]) ?? findInSets(path, [set]);
     if (target) targets.push(target);
   }
   const history: HistoryCheck[] = [];
@@ -293,11 +369,13 @@ function changedSinceProblem(ref: string, error: unknown): string {
 
 /** Findings on a staged copy are reported on the file the user knows. */
 function mapBackToOriginals(results: FileResult[], copies: StagedSet[]): void {
-  for (const { original, copy } of copies) {
-    for (const result of results) {
-      if (!result.filePath.startsWith(copy.dir)) continue;
-      result.filePath = original.dir + result.filePath.slice(copy.dir.length);
-      for (const message of result.messages) message.message = message.message.split(copy.dir).join(original.dir);
+  for (const { dirs } of copies) {
+    for (const [originalDir, copyDir] of dirs) {
+      for (const result of results) {
+        if (!result.filePath.startsWith(copyDir)) continue;
+        result.filePath = originalDir + result.filePath.slice(copyDir.length);
+        for (const message of result.messages) message.message = message.message.split(copyDir).join(originalDir);
+      }
     }
   }
 }
@@ -308,8 +386,12 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
   // A server that cannot be reached, or refuses the credentials, is said once and plainly, before any work.
   if ((options.engine ?? config.engine) === 'postgres') await (await import('./engines/postgres-connect.js')).checkServer(options.databaseUrl);
   const { allRules } = await import('../rules/index.js');
-  const sets = await discoverSets(options.cwd, { sets: config.sets?.map((s) => ({ dir: s.dir, framework: s.framework, setupScripts: s.setupScripts })) });
+  const configured = config.sets?.map((s) => ({ dir: s.dir, framework: s.framework, setupScripts: s.setupScripts }));
+  const discovery = await discoverRepository(options.cwd, { sets: configured });
+  const sets = discovery.sets;
+  if (options.all || configured?.length) refuseNothingFound(discovery, options.cwd, Boolean(configured?.length));
   const { targets, unknown } = await selectTargets(options, sets);
+  refuseUnclaimed(unknown, options.cwd);
   if (options.changedSince !== undefined && !options.all) {
     for (const target of await selectChanged({ ...options, changedSince: options.changedSince }, sets)) {
       if (!targets.some((t) => t.migration === target.migration)) targets.push(target);
@@ -327,7 +409,6 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
     setup.catch(() => undefined);
     const [, results] = await Promise.all([setup, analyseRunJudge(reported, options, config, allRules)]);
     for (const check of staged?.history ?? []) results.push(...(await checkHistory(check, options, config)));
-    for (const path of unknown) results.push(notAMigration(path));
     if (staged) mapBackToOriginals(results, staged.copies);
     return { results: results.sort((a, b) => a.filePath.localeCompare(b.filePath)), rules: allRules };
   } finally {

@@ -10,7 +10,8 @@ export type FrameworkName =
   | 'kysely'
   | 'sequelize'
   | 'mikro-orm'
-  | 'alembic';
+  | 'alembic'
+  | 'diesel';
 
 export type EngineName = 'pg-mem' | 'pglite' | 'postgres';
 export type RuleSeverity = 'off' | 'warn' | 'error';
@@ -37,9 +38,13 @@ export interface MigrationFile {
 
 /** A folder of migrations with one history, in the order the framework applies them. */
 export interface MigrationSet {
-  /** Absolute path of the migrations folder. */
+  /** Absolute path of the migrations folder (the first one, when several form the history). */
   dir: string;
+  /** Every folder of the history when there are several (a TypeORM DataSource's globs), `dir` first. */
+  dirs?: string[];
   framework: FrameworkName;
+  /** What told rollsafe about the set: a config file and its key, or the files' signature. */
+  foundBy?: string;
   /** Absolute path of the project the framework is resolved from (nearest package.json). */
   projectDir: string;
   migrations: MigrationFile[];

@@ -64,7 +64,7 @@ describe.concurrent('rollsafe --help and --version', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^Usage: rollsafe <command>/);
-    for (const text of ['lint [paths...]', 'init', 'explain <rule>', '--format <name>', '--max-warnings <n>', '--no-fallback']) {
+    for (const text of ['lint [paths...]', 'sets  ', 'init', 'explain <rule>', '--format <name>', '--max-warnings <n>', '--no-fallback']) {
       expect(run.stdout).toContain(text);
     }
   });
@@ -186,39 +186,75 @@ describe.concurrent('rollsafe lint end to end', () => {
     expect(run.stdout).toMatch(/\n✖ \d+ problems? \(\d+ errors?, 0 warnings\)\n$/);
   });
 
-  // A file no framework claims is a warning (ruleId null): enough to drive the warning options.
-  function projectWithStrayFile() {
+  // An unguarded CREATE TABLE with require-guard set to warn (and the re-run failure off): one warning.
+  function projectWithWarning() {
     const project = tempProject();
-    writeFileSync(join(project, 'NOTES.md'), '# release notes\n');
+    mkdirSync(join(project, 'sql'));
+    writeFileSync(join(project, 'sql', '1_plans.up.sql'), 'CREATE TABLE plans (id int);\n');
+    writeFileSync(join(project, 'sql', '1_plans.down.sql'), 'DROP TABLE IF EXISTS plans;\n');
+    writeFileSync(join(project, 'rollsafe.config.json'), JSON.stringify({ rules: { 'require-guard': 'warn', 'idempotent-up': 'off' } }));
     return project;
   }
+  const warned = 'sql/1_plans.up.sql';
 
-  it('warnings alone exit 0; more than --max-warnings exit 1 with a line on stderr', async () => {
-    const project = projectWithStrayFile();
-    const plain = await rollsafe(['lint', 'NOTES.md'], project);
+  // Each run checks a migration on pg-mem: slower than the usage errors above on a busy machine.
+  it('warnings alone exit 0; more than --max-warnings exit 1 with a line on stderr', { timeout: 180_000 }, async () => {
+    const [plain, strict, loose] = await Promise.all([
+      rollsafe(['lint', warned], projectWithWarning()),
+      rollsafe(['lint', warned, '--max-warnings', '0'], projectWithWarning()),
+      rollsafe(['lint', warned, '--max-warnings', '1'], projectWithWarning()),
+    ]);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('✖ 1 problem (0 errors, 1 warning)');
-    const strict = await rollsafe(['lint', 'NOTES.md', '--max-warnings', '0'], project);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toBe('rollsafe: too many warnings (1, --max-warnings 0)\n');
-    expect((await rollsafe(['lint', 'NOTES.md', '--max-warnings', '1'], project)).code).toBe(0);
+    expect(loose.code).toBe(0);
   });
 
-  it('--quiet drops warnings from the report', async () => {
-    const run = await rollsafe(['lint', 'NOTES.md', '--quiet', '--format', 'json'], projectWithStrayFile());
+  it('--quiet drops warnings from the report', { timeout: 180_000 }, async () => {
+    const [run, stylish] = await Promise.all([
+      rollsafe(['lint', warned, '--quiet', '--format', 'json'], projectWithWarning()),
+      rollsafe(['lint', warned, '--quiet'], projectWithWarning()),
+    ]);
     expect(run.code).toBe(0);
     const [result] = JSON.parse(run.stdout) as { messages: unknown[]; warningCount: number }[];
     expect(result.messages).toEqual([]);
     expect(result.warningCount).toBe(0);
-    expect((await rollsafe(['lint', 'NOTES.md', '--quiet'], projectWithStrayFile())).stdout).toBe('');
+    expect(stylish.stdout).toBe('');
   });
 
-  it('--output-file writes the report there instead of stdout', async () => {
-    const project = projectWithStrayFile();
-    const run = await rollsafe(['lint', 'NOTES.md', '--format', 'sarif', '--output-file', 'rollsafe.sarif'], project);
+  it('--output-file writes the report there instead of stdout', { timeout: 180_000 }, async () => {
+    const project = projectWithWarning();
+    const run = await rollsafe(['lint', warned, '--format', 'sarif', '--output-file', 'rollsafe.sarif'], project);
     expect(run).toMatchObject({ code: 0, stdout: '', stderr: '' });
     const log = JSON.parse(readFileSync(join(project, 'rollsafe.sarif'), 'utf8'));
-    expect(log.runs[0].results[0]).toMatchObject({ ruleId: 'rollsafe/problem', level: 'warning' });
+    expect(log.runs[0].results[0]).toMatchObject({ ruleId: expect.stringContaining('require-guard'), level: 'warning' });
+  });
+
+  it('a file no set claims and no framework recognises is a usage error naming --framework and "sets"', async () => {
+    const project = tempProject();
+    writeFileSync(join(project, 'NOTES.md'), '# release notes\n');
+    await expectOneLineError(rollsafe(['lint', 'NOTES.md'], project), /^rollsafe: NOTES\.md: in no migration set, and no framework recognises it: pass --framework <name> \(knex, .*diesel\), or declare it in rollsafe\.config\.json: \{"sets": /);
+  });
+
+  it('lint --all that finds no migration is a usage error saying where rollsafe looked and how to declare a set', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'rollsafe-cli-'));
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'empty', private: true }));
+    writeFileSync(join(project, 'knexfile.js'), "module.exports = { client: 'pg', migrations: { directory: './db/migrations' } };\n");
+    await expectOneLineError(
+      rollsafe(['lint', '--all'], project),
+      /^rollsafe: no migration set found under .*: rollsafe read knexfiles, .* and looked for migration files in every folder .*; knexfile\.js \(migrations\.directory\) names db\/migrations, which does not exist; declare a set in rollsafe\.config\.json: \{"sets": \[\{"dir": "db\/migrations", "framework": "knex"\}\]\}/,
+    );
+  });
+
+  it('a configured set that matches no file is a usage error, also with --all', async () => {
+    const project = tempProject();
+    writeFileSync(join(project, 'rollsafe.config.json'), JSON.stringify({ sets: [{ dir: 'migrations', framework: 'golang-migrate' }] }));
+    writeFileSync(join(project, 'migrations', '20240101_a.js'), "exports.up = (knex) => knex.schema.createTable('a', () => {});\n");
+    await expectOneLineError(
+      rollsafe(['lint', '--all'], project),
+      'rollsafe config (sets[0]) ("migrations", golang-migrate) matches no migration file: check its "dir" and "framework" (`rollsafe sets` shows what rollsafe finds there)',
+    );
   });
 });
 

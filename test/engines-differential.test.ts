@@ -8,7 +8,7 @@ import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lint } from '../src/index.js';
 import type { EngineName } from '../src/types.js';
-import { fixtureSets, type FixtureSet } from './fixture-sets.js';
+import { fixtureSets, isDownHalf, type FixtureSet } from './fixture-sets.js';
 
 /** `framework/set/file: verdict on pg-mem alone -> verdict confirmed` and why they differ. */
 // Every one is pg-mem saying "engine-unsupported" (a warning) where PGlite, real Postgres, gives the
@@ -134,7 +134,7 @@ type Verdicts = Map<string, string>;
 
 /** Each reported file's dynamic findings, `rule@line` sorted, or `clean`. */
 async function verdictsOf(set: FixtureSet, engine: { engine?: EngineName; fallback?: boolean; databaseUrl?: string }): Promise<Verdicts> {
-  const paths = set.files.filter((file) => !file.endsWith('.down.sql'));
+  const paths = set.files.filter((file) => !isDownHalf(file));
   const { results } = await lint({ cwd: set.dir, paths, all: set.all, staged: false, framework: set.framework, ...engine });
   const verdicts: Verdicts = new Map();
   for (const result of results) {

@@ -32,6 +32,11 @@ export function fixtureSets(): FixtureSet[] {
   return sets;
 }
 
+/** The down half of a migration kept in two files (golang-migrate's `.down.sql`, diesel's `down.sql`): reported with its up, never linted alone. */
+export function isDownHalf(file: string): boolean {
+  return /(?:^|[./\\])down\.sql$/.test(file);
+}
+
 /** The findings of a lint run in expected.json's shape, for the files it reported on. */
 export function verdicts(results: { filePath: string; messages: { ruleId: string | null; line: number }[] }[], dir: string) {
   const actual: Record<string, string[]> = {};

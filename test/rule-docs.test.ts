@@ -28,6 +28,7 @@ const defaultFileName: Record<TestFramework, string> = {
   sequelize: '20240101120000-example.js',
   'mikro-orm': 'Migration20240101120000.ts',
   alembic: 'versions/20240101_example.py',
+  diesel: 'migrations/2024-01-01-120000_example/up.sql',
 };
 
 const frameworks = Object.keys(defaultFileName) as TestFramework[];

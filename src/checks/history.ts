@@ -1,11 +1,10 @@
 // The whole-history round trip (`lint --all`): from an empty database every migration's up in order,
 // then every down in reverse back to the base. The schema must be empty again but for the
 // framework's own bookkeeping; what is left is charged to the migration whose up created it.
-import { basename } from 'node:path';
 import { diffSnapshots } from '../schema/diff.js';
 import type { SchemaSnapshot } from '../schema/snapshot.js';
 import { MigrationRunError, type Engine, type FrameworkName, type HistoryVerdict as EngineHistoryVerdict, type MigrationFile, type MigrationRunner, type MigrationSet, type SchemaChange } from '../types.js';
-import { messageOf } from './protocol.js';
+import { messageOf, migrationShownName } from './protocol.js';
 import type { ReplayCache } from './replay-cache.js';
 
 /** Tables the frameworks keep their own records in: never the migrations' residue. */
@@ -19,6 +18,7 @@ export const bookkeepingTables: Record<FrameworkName, string[]> = {
   sequelize: ['SequelizeMeta'],
   'mikro-orm': ['mikro_orm_migrations'],
   alembic: ['alembic_version'],
+  diesel: ['__diesel_schema_migrations'],
 };
 
 export interface HistoryInput {
@@ -73,7 +73,7 @@ export async function runHistory(input: HistoryInput): Promise<HistoryRun> {
     try {
       await up(input, index);
     } catch (error) {
-      return { verdicts, notRun: { migration: basename(migration.path), message: messageOf(error), unsupported: await isUnsupported(engine, error) } };
+      return { verdicts, notRun: { migration: migrationShownName(migration.path), message: messageOf(error), unsupported: await isUnsupported(engine, error) } };
     }
     // Below the base the schema is only needed as the base itself.
     if (index < lowest - 1) continue;
@@ -112,7 +112,7 @@ export async function runHistory(input: HistoryInput): Promise<HistoryRun> {
     (verdict.residue ??= []).push(change);
     verdicts.set(path, verdict);
   }
-  return { verdicts, ...(lowest > 0 ? { baseAfter: basename(migrations[lowest - 1].path) } : {}) };
+  return { verdicts, ...(lowest > 0 ? { baseAfter: migrationShownName(migrations[lowest - 1].path) } : {}) };
 }
 
 /** One up on the way: the recorded statements when the replay cache holds them, else the framework. */

@@ -8,7 +8,7 @@ import { createNodePgMigrateRunner } from '../frameworks/node-pg-migrate/run.js'
 import type { RunnerContext } from '../frameworks/adapter.js';
 import { importMigration, requireFromProject } from '../load/index.js';
 import type { Engine, FrameworkName, MigrationRunner, MigrationSet } from '../types.js';
-import { runProtocol, type ProtocolInput } from './protocol.js';
+import { migrationShownName, runProtocol, type ProtocolInput } from './protocol.js';
 
 const projectDir = '/work/main';
 
@@ -59,6 +59,13 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('users');
 }
 `;
+
+describe('migrationShownName', () => {
+  it("names a migration by its file, and by its folder too where every file is up.sql (diesel)", () => {
+    expect(migrationShownName('/m/20240101_a.js')).toBe('20240101_a.js');
+    expect(migrationShownName('/m/2024-01-01-000000_users/up.sql')).toBe('2024-01-01-000000_users/up.sql');
+  });
+});
 
 describe('the protocol with knex migrations', () => {
   it('passes every step for a guarded migration with a faithful down', async () => {

@@ -1,6 +1,6 @@
 // The dynamic protocol for one migration on one engine: up, up again, down, down again, up again
 // after down, each judged against schema snapshots (S0 before up, S1 after up).
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { MigrationLoadError } from '../load/index.js';
 import { diffSnapshots } from '../schema/diff.js';
 import type { ReplayCache } from './replay-cache.js';
@@ -24,6 +24,11 @@ import {
   type SchemaChange,
   type StepOutcome,
 } from '../types.js';
+
+/** How a finding names another migration: its file, or its folder too where every migration's file has one name (diesel's up.sql). */
+export function migrationShownName(path: string): string {
+  return /^(?:up|down)\.sql$/.test(basename(path)) ? `${basename(dirname(path))}/${basename(path)}` : basename(path);
+}
 
 export interface ProtocolInput {
   engine: Engine;
@@ -145,7 +150,7 @@ async function runSteps(input: ProtocolInput, seen: Seen, watch: FloatingWatch):
       } catch (error) {
         replayFailedToLoad = error instanceof MigrationLoadError;
         const cause = replayFailedToLoad ? 'load' : 'statement';
-        return { migration: basename(earlier.path), message: messageOf(error), cause, unsupported: (await isUnsupported(engine, error)) || undefined };
+        return { migration: migrationShownName(earlier.path), message: messageOf(error), cause, unsupported: (await isUnsupported(engine, error)) || undefined };
       } finally {
         engine.statementLog = undefined;
       }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ruleIds } from '../../rules/index.js';
 import { ConfigError, loadConfig } from './index.js';
+import { supportedFrameworks } from '../frameworks/index.js';
+import { engineNames } from './validate.js';
 
 let project: string;
 beforeEach(() => {
@@ -313,6 +315,12 @@ describe('rollsafe.schema.json and the validator agree', () => {
     const config = await loadConfig(project);
     expect(Object.keys(config).sort()).toEqual(Object.keys(full).sort());
     expect(Object.keys(config.rules!)).toEqual(Object.keys(full.rules as object));
+  });
+
+  it('lists exactly the frameworks and engines the validator accepts', () => {
+    const setItem = deref(schema.properties!.sets.items!);
+    expect([...(setItem.properties!.framework.enum as string[])].sort()).toEqual([...supportedFrameworks].sort());
+    expect([...(deref(schema.properties!.engine).enum as string[])].sort()).toEqual([...engineNames].sort());
   });
 
   it('lists exactly the known rules', () => {

@@ -13,6 +13,7 @@ export const bookkeeping: Record<FrameworkName, { table: string; column: string 
   alembic: { table: 'alembic_version', column: 'version_num' },
   'golang-migrate': { table: 'schema_migrations', column: 'version' },
   dbmate: { table: 'schema_migrations', column: 'version' },
+  diesel: { table: '__diesel_schema_migrations', column: 'version' },
 };
 
 export interface AppliedMigrations {

@@ -1,26 +1,16 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { loadAdapter } from '../frameworks/index.js';
 import type { FrameworkName, MigrationSet, SetupScript } from '../types.js';
-import { frameworkFromText, frameworksFromPackages } from './signatures.js';
-import { workspacePackages } from './workspaces.js';
-import { sequelizercMigrationsPath } from '../frameworks/sequelize/discover.js';
+import { declaredSets, loadAlembicReader, type MissedDeclaration } from './declared.js';
+import { readSmallText, walkRepository, type RepositoryFiles } from './repository.js';
+import { frameworkFromText, frameworksFromPackages, signatureWords } from './signatures.js';
+import { excludedWorkspacePackages } from './workspaces.js';
 
 /** The part of the configuration discovery needs: sets listed by the user, resolved to absolute dirs. */
 export interface SetsConfig {
   sets?: { dir: string; framework: FrameworkName; setupScripts?: SetupScript[] }[];
 }
-
-/** Folders where projects conventionally keep migrations, nearest first. */
-const conventionalDirs = [
-  'migrations',
-  'db/migrations',
-  'database/migrations',
-  'src/migrations',
-  'src/migration',
-  'src/db/migrations',
-  'src/database/migrations',
-];
 
 const codeExtensions = /\.(?:[cm]?js|[cm]?ts)$/;
 
@@ -46,17 +36,6 @@ function readPackageJson(projectDir: string): Record<string, any> | undefined {
 function dependencies(projectDir: string): Set<string> {
   const pkg = readPackageJson(projectDir);
   return new Set([...Object.keys(pkg?.dependencies ?? {}), ...Object.keys(pkg?.devDependencies ?? {})]);
-}
-
-/** knex keeps its folder in knexfile's `migrations.directory`; read it without running the knexfile. */
-function knexfileDirectory(projectDir: string): string | undefined {
-  for (const name of ['knexfile.ts', 'knexfile.js', 'knexfile.cjs', 'knexfile.mjs']) {
-    const path = join(projectDir, name);
-    if (!existsSync(path)) continue;
-    const match = /directory\s*:\s*['"`]([^'"`]+)['"`]/.exec(readFileSync(path, 'utf8'));
-    return match ? resolve(projectDir, match[1]) : join(projectDir, 'migrations');
-  }
-  return undefined;
 }
 
 /**
@@ -85,59 +64,137 @@ export function detectFramework(dir: string, projectDir = findProjectDir(dir)): 
   return declared.length === 1 ? declared[0] : undefined;
 }
 
-/** A set from one folder, its migrations listed and ordered by the framework's adapter. */
-export async function buildSet(dir: string, framework: FrameworkName): Promise<MigrationSet> {
+/** A set from one folder (or several forming one history), its migrations listed and ordered by the framework's adapter. */
+export async function buildSet(dir: string | string[], framework: FrameworkName, foundBy?: string): Promise<MigrationSet> {
+  const dirs = Array.isArray(dir) ? dir : [dir];
   const adapter = await loadAdapter(framework);
-  const projectDir = framework === 'alembic' ? alembicProjectDir(dir) : findProjectDir(dir);
-  return { dir, framework, projectDir, migrations: await adapter.listMigrations(dir) };
+  const projectDir = framework === 'alembic' ? alembicProjectDir(dirs[0]) : findProjectDir(dirs[0]);
+  const migrations =
+    dirs.length > 1 && adapter.listMigrationsIn ? await adapter.listMigrationsIn(dirs) : (await Promise.all(dirs.map((d) => adapter.listMigrations(d)))).flat();
+  return { dir: dirs[0], ...(dirs.length > 1 ? { dirs } : {}), framework, projectDir, migrations, ...(foundBy ? { foundBy } : {}) };
+}
+
+/** What discovery found, and where it looked (said when it found nothing). */
+export interface Discovery {
+  sets: MigrationSet[];
+  /** The folder walked. */
+  root: string;
+  /** Config files that name a folder that is not there. */
+  missed: MissedDeclaration[];
+  /** The walk stopped at its budget. */
+  truncated: boolean;
 }
 
 /**
- * The migration sets of a project: those the config lists, or else the conventional folders
- * (knexfile's directory, migrations/, db/migrations/ …) of the project at `cwd` and of each of its
- * workspace packages.
+ * The migration sets of a project: those the config lists, or else every set the repository under
+ * `cwd` declares in its frameworks' own configuration (knexfiles, DataSources, alembic.ini …) and every
+ * folder whose files carry a framework's signature. Workspace packages excluded with `!pattern` are skipped.
  */
 export async function discoverSets(cwd: string, config: SetsConfig = {}): Promise<MigrationSet[]> {
+  return (await discoverRepository(cwd, config)).sets;
+}
+
+export async function discoverRepository(cwd: string, config: SetsConfig = {}): Promise<Discovery> {
+  const root = resolve(cwd);
   if (config.sets?.length) {
-    return Promise.all(
-      config.sets.map(async (set) => {
-        const built = await buildSet(resolve(cwd, set.dir), set.framework);
+    const sets = await Promise.all(
+      config.sets.map(async (set, index) => {
+        const built = await buildSet(resolve(cwd, set.dir), set.framework, `rollsafe config (sets[${index}])`);
         return set.setupScripts?.length ? { ...built, setup: set.setupScripts } : built;
       }),
     );
+    return { sets, root, missed: [], truncated: false };
   }
-  const rootDir = findProjectDir(cwd);
-  // A monorepo's packages each keep their own set and history, resolved from their own package.json.
-  // A Python project's alembic.ini sits where Alembic is run from, whatever package.json is above.
-  const sets: MigrationSet[] = resolve(cwd) === rootDir ? [] : await alembicSets(resolve(cwd));
-  for (const projectDir of [rootDir, ...workspacePackages(rootDir)]) {
-    sets.push(...(await conventionalSets(projectDir)));
-  }
-  return sets;
+  const repo = walkRepository(root, { exclude: new Set([...excludedWorkspacePackages(findProjectDir(root)), ...excludedWorkspacePackages(root)]) });
+  if (repo.files.some((file) => basename(file) === 'alembic.ini')) await loadAlembicReader();
+  const declared = declaredSets(repo);
+  const sets: MigrationSet[] = [];
+  for (const set of declared.sets) sets.push(await buildSet(set.dirs, set.framework, set.foundBy));
+  const claimed = new Set(declared.sets.flatMap((set) => set.dirs));
+  for (const found of await signatureSets(repo, claimed)) sets.push(await buildSet(found.dir, found.framework, found.foundBy));
+  sets.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+  return { sets, root, missed: declared.missed, truncated: repo.truncated };
 }
 
-/** The sets in one package's conventional folders (knexfile's directory, .sequelizerc's migrations-path, migrations/, …). */
-async function conventionalSets(projectDir: string): Promise<MigrationSet[]> {
-  const candidates = new Set<string>();
-  const knexDir = knexfileDirectory(projectDir);
-  if (knexDir) candidates.add(knexDir);
-  const sequelizeDir = sequelizercMigrationsPath(projectDir);
-  if (sequelizeDir) candidates.add(sequelizeDir);
-  for (const dir of conventionalDirs) candidates.add(join(projectDir, dir));
-  const sets: MigrationSet[] = await alembicSets(projectDir);
-  for (const dir of candidates) {
-    if (!existsSync(dir) || !statSync(dir).isDirectory() || sets.some((set) => set.dir === dir)) continue;
-    const framework = dir === knexDir ? 'knex' : dir === sequelizeDir ? 'sequelize' : detectFramework(dir, projectDir);
-    if (framework) sets.push(await buildSet(dir, framework));
+const dieselVersionFolder = /^\d[\d-]*_.+$/;
+
+/** The one framework the folder's package depends on, if it depends on exactly one. */
+function onlyDeclared(dir: string): FrameworkName | undefined {
+  const declared = frameworksFromPackages(dependencies(findProjectDir(dir)));
+  return declared.length === 1 ? declared[0] : undefined;
+}
+
+const adapters = new Map<FrameworkName, Awaited<ReturnType<typeof loadAdapter>>>();
+/** Whether the framework's adapter recognises the file as one of its migrations; the adapters' claims are cheap text tests. */
+async function claimedByAdapter(framework: FrameworkName): Promise<(path: string, source: string) => boolean> {
+  if (!adapters.has(framework)) adapters.set(framework, await loadAdapter(framework));
+  const adapter = adapters.get(framework)!;
+  return (path, source) => adapter.claims(path, source);
+}
+
+/** Folders nobody's config names whose files carry a framework's signature. */
+async function signatureSets(repo: RepositoryFiles, claimed: Set<string>): Promise<{ dir: string; framework: FrameworkName; foundBy: string }[]> {
+  const filesOf = new Map<string, string[]>();
+  for (const file of repo.files) {
+    const names = filesOf.get(dirname(file)) ?? [];
+    names.push(basename(file));
+    filesOf.set(dirname(file), names);
   }
-  return sets;
+  const found: { dir: string; framework: FrameworkName; foundBy: string }[] = [];
+  const say = (framework: FrameworkName) => `signature: ${signatureWords[framework]}`;
+  const dieselParents = new Set<string>();
+  for (const dir of repo.dirs) {
+    if (dieselVersionFolder.test(basename(dir)) && filesOf.get(dir)?.includes('up.sql')) dieselParents.add(dirname(dir));
+  }
+  for (const dir of repo.dirs) {
+    if (claimed.has(dir)) continue;
+    if (dieselParents.has(dir)) {
+      found.push({ dir, framework: 'diesel', foundBy: say('diesel') });
+      continue;
+    }
+    const names = filesOf.get(dir) ?? [];
+    if (names.length === 0) continue;
+    if (names.some((name) => /^\d+_.+\.(up|down)\.sql$/.test(name))) {
+      found.push({ dir, framework: 'golang-migrate', foundBy: say('golang-migrate') });
+      continue;
+    }
+    const sql = names.filter((name) => name.endsWith('.sql')).slice(0, 5);
+    if (sql.some((name) => /^--[ \t]*migrate:up/m.test(readSmallText(join(dir, name)) ?? ''))) {
+      found.push({ dir, framework: 'dbmate', foundBy: say('dbmate') });
+      continue;
+    }
+    const python = names.filter((name) => name.endsWith('.py'));
+    if (python.length && isAlembicVersionsDir(dir, python.slice(0, 5))) {
+      found.push({ dir, framework: 'alembic', foundBy: say('alembic') });
+      continue;
+    }
+    const code = names.filter((name) => codeExtensions.test(name) && !/\.d\.[cm]?ts$/.test(name));
+    if (code.length === 0) continue;
+    // Only folders that look like migrations: named so, or holding files named by a version or a timestamp.
+    const named = /migrat/i.test(basename(dir));
+    if (!named && !code.some((name) => /^(?:\d{3,}|Migration\d|V\d)/.test(name))) continue;
+    const sample = code.slice(0, 5).map((name) => [join(dir, name), readSmallText(join(dir, name)) ?? ''] as const);
+    const fromText = frameworkFromText(sample.map(([, source]) => source));
+    // Scripts that merely use the ORM are no migrations: the framework must recognise a file as its own (an exported up).
+    const framework = fromText ?? (named ? onlyDeclared(dir) : undefined);
+    if (!framework) continue;
+    const claims = await claimedByAdapter(framework);
+    if (!sample.some(([path, source]) => claims(path, source))) continue;
+    found.push({ dir, framework, foundBy: fromText ? say(framework) : `a migrations folder of a package depending on ${framework}` });
+  }
+  return found;
 }
 
 /** A set for a migration found outside every known set: its own folder, its framework detected or given. */
 export async function setForLooseFile(path: string, framework?: FrameworkName): Promise<MigrationSet | undefined> {
+  const { isDieselMigrationFile } = await import('../frameworks/diesel/index.js');
+  // diesel keeps each migration in a folder of its own: the set is the folder of those folders.
+  if ((framework === undefined || framework === 'diesel') && isDieselMigrationFile(path)) {
+    return buildSet(dirname(dirname(path)), 'diesel', framework ? '--framework diesel' : `signature: ${signatureWords.diesel}`);
+  }
   const dir = dirname(path);
   const chosen = framework ?? detectFramework(dir);
-  return chosen ? buildSet(dir, chosen) : undefined;
+  return chosen ? buildSet(dir, chosen, framework ? `--framework ${framework}` : `signature: ${signatureWords[chosen]}`) : undefined;
 }
 
 // ---------------------------------------------------------------- Alembic (Python projects have no package.json)
@@ -160,13 +217,4 @@ function alembicProjectDir(versionsDir: string): string {
     if (parent === dir) return findProjectDir(versionsDir);
     dir = parent;
   }
-}
-
-/** alembic.ini -> script_location -> versions/ (one set per ini; its version_locations are read by the adapter). */
-async function alembicSets(projectDir: string): Promise<MigrationSet[]> {
-  const ini = join(projectDir, 'alembic.ini');
-  if (!existsSync(ini)) return [];
-  const { readAlembicIni } = await import('../frameworks/alembic/discover.js');
-  const versions = readAlembicIni(ini)?.versionDirs[0];
-  return versions && existsSync(versions) ? [await buildSet(versions, 'alembic')] : [];
 }

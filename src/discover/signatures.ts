@@ -64,3 +64,17 @@ export function frameworksFromPackages(dependencies: Set<string>): FrameworkName
     .filter((signature) => signature.packages.some((name) => dependencies.has(name)))
     .map((signature) => signature.framework);
 }
+
+/** What the files of a folder say about their framework, in words for `rollsafe sets`. */
+export const signatureWords: Record<FrameworkName, string> = {
+  typeorm: 'classes implementing MigrationInterface (up(queryRunner))',
+  'mikro-orm': 'classes extending Migration (@mikro-orm)',
+  kysely: 'up(db: Kysely) functions',
+  sequelize: 'up(queryInterface) functions',
+  'node-pg-migrate': 'up(pgm) functions',
+  knex: 'up(knex) functions',
+  'golang-migrate': 'NNN_name.up.sql / .down.sql files',
+  dbmate: '-- migrate:up sections',
+  alembic: 'revision = "…" / down_revision files importing alembic',
+  diesel: '<version>_<name>/up.sql + down.sql folders',
+};

@@ -3,6 +3,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+/** Packages the root's workspace patterns leave out (`!packages/docs`): not part of the monorepo. */
+export function excludedWorkspacePackages(rootDir: string): string[] {
+  const patterns = [...npmWorkspacePatterns(rootDir), ...pnpmWorkspacePatterns(rootDir)];
+  return patterns.filter((pattern) => pattern.startsWith('!')).flatMap((pattern) => expand(rootDir, pattern.slice(1)));
+}
+
 /** Absolute paths of the workspace packages declared at `rootDir` (none for a single package). */
 export function workspacePackages(rootDir: string): string[] {
   const patterns = [...npmWorkspacePatterns(rootDir), ...pnpmWorkspacePatterns(rootDir)];

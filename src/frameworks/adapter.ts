@@ -15,6 +15,8 @@ export interface FrameworkAdapter {
   readonly name: FrameworkName;
   /** The migrations in `dir`, in the order the framework applies them. */
   listMigrations(dir: string): Promise<MigrationFile[]>;
+  /** Several folders that form one history (a TypeORM DataSource's globs), in the framework's order. */
+  listMigrationsIn?(dirs: string[]): Promise<MigrationFile[]>;
   /** Does this file look like one of this framework's migrations (used for paths outside known sets)? */
   claims(path: string, source: string): boolean;
   /** The static model: ups, downs, operations with guards, directives. Never touches a database. */

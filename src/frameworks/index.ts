@@ -12,6 +12,7 @@ const loaders: Partial<Record<FrameworkName, () => Promise<FrameworkAdapter>>> =
   typeorm: async () => (await import('./typeorm/index.js')).typeormAdapter,
   'mikro-orm': async () => (await import('./mikro-orm/index.js')).mikroOrmAdapter,
   kysely: async () => (await import('./kysely/index.js')).kyselyAdapter,
+  diesel: async () => (await import('./diesel/index.js')).dieselAdapter,
 };
 
 export const supportedFrameworks = Object.keys(loaders) as FrameworkName[];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyseAlembicRevision, guardFix } from './analyse.js';
-import { findAlembicProject, headsOf, listAlembicRevisions, readAlembicIni, readRevisionHeader, topologicalOrder, type RevisionHeader } from './discover.js';
+import { findAlembicProject, headsOf, listAlembicRevisions, readAlembicIni, readAlembicIniSections, readRevisionHeader, topologicalOrder, type RevisionHeader } from './discover.js';
 import { findPython, runHelper } from './python.js';
 import { needsOnline } from './run.js';
 
@@ -40,14 +40,33 @@ describe('alembic.ini', () => {
       scriptLocation: join(dir, 'db'),
       versionDirs: [join(dir, 'db/versions'), join(dir, 'plugins/versions')],
       sysPath: [dir],
+      section: 'alembic',
     });
   });
 
-  it('defaults to script_location/versions, and a package-style location is left to Alembic', () => {
+  it('defaults to script_location/versions; a package-style location is the package\'s folder, when it is there', () => {
     const dir = project({}, '[alembic]\nscript_location = migrations\n');
     expect(readAlembicIni(join(dir, 'alembic.ini'))?.versionDirs).toEqual([join(dir, 'migrations/versions')]);
-    const packaged = project({}, '[alembic]\nscript_location = myapp:migrations\n');
-    expect(readAlembicIni(join(packaged, 'alembic.ini'))).toBeUndefined();
+    const packaged = project({ 'src/myapp/db/migrations/env.py': '' }, '[alembic]\nscript_location = myapp.db:migrations\n');
+    expect(readAlembicIni(join(packaged, 'alembic.ini'))?.versionDirs).toEqual([join(packaged, 'src/myapp/db/migrations/versions')]);
+    const elsewhere = project({}, '[alembic]\nscript_location = installed_pkg:migrations\n');
+    expect(readAlembicIni(join(elsewhere, 'alembic.ini'))).toBeUndefined();
+  });
+
+  it('reads one history per section with a script_location, and a Flask-Migrate ini as its own folder', () => {
+    const dir = project(
+      { 'app/users/migrations/versions/a.py': revision('a', 'None'), 'app/billing/migrations/versions/b.py': revision('b', 'None') },
+      '[DEFAULT]\nprepend_sys_path = .\n\n[users]\nscript_location = app.users:migrations\n\n[billing]\nscript_location = app.billing:migrations\n\n[loggers]\nkeys = root\n',
+    );
+    expect(readAlembicIniSections(join(dir, 'alembic.ini')).map((p) => [p.section, p.versionDirs])).toEqual([
+      ['users', [join(dir, 'app/users/migrations/versions')]],
+      ['billing', [join(dir, 'app/billing/migrations/versions')]],
+    ]);
+    expect(findAlembicProject(join(dir, 'app/billing/migrations/versions'))?.section).toBe('billing');
+    const flask = project({ 'migrations/env.py': 'from flask import current_app\n', 'migrations/alembic.ini': '[alembic]\n# template used to generate migration files\n\n[loggers]\nkeys = root\n' });
+    expect(readAlembicIniSections(join(flask, 'migrations/alembic.ini'))).toMatchObject([
+      { section: 'alembic', flask: true, scriptLocation: join(flask, 'migrations'), versionDirs: [join(flask, 'migrations/versions')] },
+    ]);
   });
 
   it('is found from a versions folder below it', () => {

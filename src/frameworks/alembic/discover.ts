@@ -14,6 +14,10 @@ export interface AlembicProject {
   versionDirs: string[];
   /** prepend_sys_path entries, absolute (the project's own modules, imported by revisions). */
   sysPath: string[];
+  /** The ini section that declares it (`alembic`, or the name `alembic -n NAME` takes). */
+  section: string;
+  /** Flask-Migrate's folder: its ini has no script_location. */
+  flask?: boolean;
 }
 
 /** One revision file's declarations, read without Python (they are plain assignments in every template). */
@@ -28,40 +32,82 @@ export interface RevisionHeader {
   downRevisionLine: number;
 }
 
-/** Reads alembic.ini's [alembic] section; `%(here)s` is the ini's folder, as Alembic expands it. */
+/** Reads alembic.ini's [alembic] section (else its first section with a script_location). */
 export function readAlembicIni(iniPath: string): AlembicProject | undefined {
+  const projects = readAlembicIniSections(iniPath);
+  return projects.find((project) => project.section === 'alembic') ?? projects[0];
+}
+
+/**
+ * Every history an alembic.ini declares: one per section with a `script_location` (`alembic -n NAME`
+ * picks one), `%(here)s` expanded to the ini's folder; a `package:path` location resolved to the folder
+ * of that package (beside the ini, on prepend_sys_path or under src/); Flask-Migrate's ini, which has no
+ * script_location because Flask-Migrate passes its own folder, stands for the folder holding it.
+ */
+export function readAlembicIniSections(iniPath: string): AlembicProject[] {
   let text: string;
   try {
     text = readFileSync(iniPath, 'utf8');
   } catch {
-    return undefined;
+    return [];
   }
   const dir = dirname(iniPath);
-  const values = new Map<string, string>();
-  let section = '';
+  const sections = new Map<string, Map<string, string>>();
+  let values: Map<string, string> | undefined;
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.replace(/^\s+|\s+$/g, '');
     const header = /^\[(.+)\]$/.exec(line);
-    if (header) section = header[1].trim();
-    else if (section === 'alembic' && !/^[#;]/.test(line)) {
+    if (header) {
+      const name = header[1].trim();
+      values = sections.get(name) ?? new Map();
+      sections.set(name, values);
+    } else if (values && !/^[#;]/.test(line)) {
       const pair = /^([\w.]+)\s*[=:]\s*(.*)$/.exec(line);
       if (pair) values.set(pair[1], pair[2].replace(/%\(here\)s/g, dir));
     }
   }
+  const defaults = sections.get('DEFAULT') ?? new Map<string, string>();
+  const projects: AlembicProject[] = [];
+  for (const [section, own] of sections) {
+    if (section === 'DEFAULT') continue;
+    const merged = new Map([...defaults, ...own]);
+    const project = projectOf(dir, section, merged);
+    if (project) projects.push(project);
+  }
+  if (projects.length === 0 && existsSync(join(dir, 'env.py'))) {
+    projects.push({ ...projectOf(dir, 'alembic', new Map([...defaults, ...(sections.get('alembic') ?? []), ['script_location', dir]]))!, flask: true });
+  }
+  return projects;
+}
+
+function projectOf(dir: string, section: string, values: Map<string, string>): AlembicProject | undefined {
   const location = values.get('script_location');
   if (!location) return undefined;
-  // A package path (`myapp:migrations`) is left to Alembic; rollsafe reads folders only.
-  if (/^[\w.]+:/.test(location) && !/^[A-Za-z]:[\\/]/.test(location)) return undefined;
-  const scriptLocation = resolve(dir, location);
   const separator = values.get('version_path_separator') ?? values.get('path_separator');
   const split = (value: string) => {
     const by = separator === 'space' || !separator ? /[\s,]+/ : separator === 'os' ? /:/ : new RegExp(`[${separator.replace(/[\]\\^-]/g, '\\$&')}]`);
     return value.split(by).map((part) => part.trim()).filter(Boolean);
   };
-  const locations = values.get('version_locations');
-  const versionDirs = locations ? split(locations).map((part) => resolve(dir, part)) : [join(scriptLocation, 'versions')];
   const sysPath = split(values.get('prepend_sys_path') ?? '').map((part) => resolve(dir, part));
-  return { dir, scriptLocation, versionDirs, sysPath };
+  const scriptLocation = resolveLocation(dir, location, sysPath);
+  if (!scriptLocation) return undefined;
+  const locations = values.get('version_locations');
+  const versionDirs = locations
+    ? split(locations).map((part) => resolveLocation(dir, part, sysPath)).filter((part): part is string => part !== undefined)
+    : [join(scriptLocation, 'versions')];
+  return { dir, section, scriptLocation, versionDirs, sysPath };
+}
+
+/** A folder, or Alembic's `package.module:path` (found where Python would import the package from). */
+function resolveLocation(dir: string, location: string, sysPath: string[]): string | undefined {
+  const packagePath = /^([A-Za-z_][\w.]*):(.*)$/.exec(location);
+  if (!packagePath || /^[A-Za-z]:[\\/]/.test(location)) return resolve(dir, location);
+  const [, dotted, inner] = packagePath;
+  for (const base of [dir, ...sysPath, join(dir, 'src')]) {
+    const candidate = join(base, ...dotted.split('.'), inner);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
 }
 
 /** The alembic.ini at or above `from` whose version folders hold `from` (or any, when `from` is a project folder). */
@@ -70,8 +116,10 @@ export function findAlembicProject(from: string): AlembicProject | undefined {
   for (;;) {
     const ini = join(dir, 'alembic.ini');
     if (existsSync(ini)) {
-      const project = readAlembicIni(ini);
-      if (project && (dir === resolve(from) || project.versionDirs.some((v) => resolve(from).startsWith(v)))) return project;
+      const projects = readAlembicIniSections(ini);
+      const holding = projects.find((project) => project.versionDirs.some((v) => resolve(from).startsWith(v)));
+      if (holding) return holding;
+      if (dir === resolve(from) && projects.length) return readAlembicIni(ini);
     }
     const parent = dirname(dir);
     if (parent === dir) return undefined;

@@ -1,10 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FrameworkAdapter } from '../adapter.js';
-import { parseDirectives } from '../../directives.js';
-import { analyseSql } from '../../sql/analyse.js';
+import { analyseSqlPair } from '../sql-pair.js';
 import { runSqlScript } from '../../sql/run-statements.js';
-import type { MigrationFile, MigrationModel, SourceLocation } from '../../types.js';
+import type { MigrationFile } from '../../types.js';
 
 // golang-migrate's file name: `{version}_{title}.{up|down}.{ext}`; rollsafe reads the SQL ones.
 const migrationFileName = /^(\d+)_(.*)\.(up|down)\.sql$/;
@@ -40,31 +39,7 @@ export const golangMigrateAdapter: FrameworkAdapter = {
   },
 
   async analyse(migration) {
-    const upSource = await readFile(migration.path, 'utf8');
-    const downSource = migration.downPath ? await readFile(migration.downPath, 'utf8') : undefined;
-    const up = await analyseSql(upSource, { file: migration.path, direction: 'up' });
-    const down = migration.downPath && downSource !== undefined ? await analyseSql(downSource, { file: migration.downPath, direction: 'down' }) : undefined;
-    const firstLine = (file: string): SourceLocation => ({ file, line: 1, column: 1 });
-    const model: MigrationModel = {
-      file: migration.path,
-      framework: 'golang-migrate',
-      up: firstLine(migration.path),
-      down: {
-        status: down ? 'present' : 'missing',
-        // A down that does not parse is not empty: the parse error is the finding.
-        empty: down ? down.statements.length === 0 && !down.parseError : false,
-        loc: firstLine(migration.downPath ?? migration.path),
-      },
-      transactional: up.transactional && (down?.transactional ?? true),
-      operations: [...up.operations, ...(down?.operations ?? [])],
-      directives: [
-        ...parseDirectives(upSource, migration.path, 'sql'),
-        ...(migration.downPath && downSource !== undefined ? parseDirectives(downSource, migration.downPath, 'sql') : []),
-      ],
-    };
-    const parseError = up.parseError ?? down?.parseError;
-    if (parseError) model.parseError = parseError;
-    return model;
+    return analyseSqlPair(migration, 'golang-migrate');
   },
 
   async createRunner(context) {

@@ -18,6 +18,12 @@ export async function listKnexMigrations(dir: string): Promise<MigrationFile[]> 
     .map((name) => ({ id: name, path: join(dir, name) }));
 }
 
+/** knex's `directory: [a, b]`: every folder's files in one list, sorted by file name (sortDirsSeparately off). */
+export async function listKnexMigrationsIn(dirs: string[]): Promise<MigrationFile[]> {
+  const all = (await Promise.all(dirs.map(listKnexMigrations))).flat();
+  return all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 const exportsUp = /\bexports\.up\s*=|\bexport\s+(?:async\s+)?function\s+up\b|\bexport\s+const\s+up\b|module\.exports\s*=\s*\{[^]*\bup\b/;
 const usesKnexSchema = /\.schema\s*\.\s*\w+\s*\(|\bknex\s*\.\s*raw\s*\(|\bKnex\b/;
 

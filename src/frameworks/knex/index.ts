@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { FrameworkAdapter } from '../adapter.js';
-import { claimsKnexMigration, listKnexMigrations } from './discover.js';
+import { claimsKnexMigration, listKnexMigrations, listKnexMigrationsIn } from './discover.js';
 
 /** knex: migrations are modules exporting up/down that drive `knex.schema` and `knex.raw`. */
 export const knexAdapter: FrameworkAdapter = {
   name: 'knex',
   listMigrations: listKnexMigrations,
+  listMigrationsIn: listKnexMigrationsIn,
   claims: claimsKnexMigration,
   async analyse(migration) {
     // ts-morph loads only when a knex migration is actually read.

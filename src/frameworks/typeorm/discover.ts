@@ -27,19 +27,29 @@ export function migrationTimestamp(name: string): number {
 
 /** The migrations TypeORM would run from `dir`, in its order; the id is the name its `migrations` table records. */
 export async function listTypeormMigrations(dir: string): Promise<MigrationFile[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries
-    .filter((entry) => entry.isFile() || entry.isSymbolicLink())
-    .map((entry) => entry.name)
-    .filter((name) => readableExtensions.has(extname(name)) && !isDeclaration(name))
-    .sort();
+  return listTypeormMigrationsIn([dir]);
+}
+
+/**
+ * The migrations of several folders (a DataSource's `migrations` globs), as one history: TypeORM loads
+ * the classes of every glob, then sorts them all by timestamp (stable: ties keep load order).
+ */
+export async function listTypeormMigrationsIn(dirs: string[]): Promise<MigrationFile[]> {
   const found: (MigrationFile & { timestamp: number })[] = [];
-  for (const name of names) {
-    const path = join(dir, name);
-    const source = await readFile(path, 'utf8');
-    if (!claimsTypeormMigration(path, source)) continue;
-    const id = migrationName(source) ?? name;
-    found.push({ id, path, timestamp: migrationTimestamp(id) });
+  for (const dir of dirs) {
+    const entries = await readdir(dir, { withFileTypes: true });
+    const names = entries
+      .filter((entry) => entry.isFile() || entry.isSymbolicLink())
+      .map((entry) => entry.name)
+      .filter((name) => readableExtensions.has(extname(name)) && !isDeclaration(name))
+      .sort();
+    for (const name of names) {
+      const path = join(dir, name);
+      const source = await readFile(path, 'utf8');
+      if (!claimsTypeormMigration(path, source)) continue;
+      const id = migrationName(source) ?? name;
+      found.push({ id, path, timestamp: migrationTimestamp(id) });
+    }
   }
   // TypeORM refuses names without a timestamp; they are kept (last) so the load error is reported on them.
   const key = (m: { timestamp: number }) => (Number.isNaN(m.timestamp) || !m.timestamp ? Infinity : m.timestamp);

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { FrameworkAdapter } from '../adapter.js';
-import { claimsTypeormMigration, listTypeormMigrations } from './discover.js';
+import { claimsTypeormMigration, listTypeormMigrations, listTypeormMigrationsIn } from './discover.js';
 
 /** TypeORM: migrations are classes with up/down(queryRunner), named with a trailing timestamp. */
 export const typeormAdapter: FrameworkAdapter = {
   name: 'typeorm',
   listMigrations: listTypeormMigrations,
+  listMigrationsIn: listTypeormMigrationsIn,
   claims: claimsTypeormMigration,
   async analyse(migration) {
     // ts-morph loads only when a TypeORM migration is actually read.
