@@ -3,6 +3,7 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseConnectionString } from 'pg-connection-string';
 
 /** A problem the user can fix (unreachable server, wrong credentials, missing tool): one line, exit 2. */
 export class DeployError extends Error {
@@ -34,31 +35,37 @@ const envOfParam: Record<string, string> = {
 
 /** `option` names where the URL came from, for the message when it is not one. */
 export function parseDatabaseUrl(databaseUrl: string, option = '--database-url'): Database {
-  let url: URL;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(databaseUrl)?.[1];
+  const notAUrl = new DeployError(`${option} is not a URL (expected postgres://user@host:5432/database)`);
+  if (!scheme) throw notAUrl;
+  if (!/^postgres(ql)?$/i.test(scheme)) throw new DeployError(`${option} must start with postgres://, not ${scheme}://`);
+  // pg-connection-string reads URLs as pg does, including those WHATWG URL refuses (postgres://user@/db?host=/cloudsql/x).
+  let config: { host?: string | null; port?: string | number | null; database?: string | null; user?: string; password?: string };
   try {
-    url = new URL(databaseUrl);
+    config = parseConnectionString(databaseUrl);
   } catch {
-    throw new DeployError(`${option} is not a URL (expected postgres://user@host:5432/database)`);
+    throw notAUrl;
   }
-  if (!/^postgres(ql)?:$/.test(url.protocol)) throw new DeployError(`${option} must start with postgres://, not ${url.protocol}//`);
-  const name = decodeURIComponent(url.pathname.replace(/^\//, '')) || decodeURIComponent(url.username) || 'postgres';
-  const env: Record<string, string> = { PGHOST: url.hostname || 'localhost', PGPORT: url.port || '5432', PGDATABASE: name, PGCONNECT_TIMEOUT: process.env.PGCONNECT_TIMEOUT || '10' };
-  if (url.username) env.PGUSER = decodeURIComponent(url.username);
-  if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
-  for (const [param, value] of url.searchParams) {
+  const name = config.database || config.user || 'postgres';
+  const env: Record<string, string> = { PGHOST: config.host || 'localhost', PGPORT: String(config.port || '5432'), PGDATABASE: name, PGCONNECT_TIMEOUT: process.env.PGCONNECT_TIMEOUT || '10' };
+  if (config.user) env.PGUSER = config.user;
+  if (config.password) env.PGPASSWORD = config.password;
+  for (const [param, value] of new URLSearchParams(databaseUrl.split('?')[1] ?? '')) {
     if (envOfParam[param]) env[envOfParam[param]] = value;
-    if (param === 'host') env.PGHOST = value;
   }
-  const safe = new URL(url.toString());
-  safe.password = '';
-  return { name, server: `${env.PGHOST}:${env.PGPORT}`, safeUrl: safe.toString(), env };
+  return { name, server: `${env.PGHOST}:${env.PGPORT}`, safeUrl: withoutPassword(databaseUrl), env };
+}
+
+/** The URL with its password (`user:secret@`) left out. */
+function withoutPassword(databaseUrl: string): string {
+  return databaseUrl.replace(/^(postgres(?:ql)?:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1@');
 }
 
 /** The same server, another database on it (scratch databases, the maintenance database). */
 export function otherDatabase(database: Database, name: string): Database {
-  const url = new URL(database.safeUrl);
-  url.pathname = `/${encodeURIComponent(name)}`;
-  return { ...database, name, safeUrl: url.toString(), env: { ...database.env, PGDATABASE: name } };
+  const [, authority, , rest] = /^(postgres(?:ql)?:\/\/[^/?#]*)(\/[^?#]*)?(.*)$/is.exec(database.safeUrl) ?? [];
+  const safeUrl = authority === undefined ? database.safeUrl : `${authority}/${encodeURIComponent(name)}${rest}`;
+  return { ...database, name, safeUrl, env: { ...database.env, PGDATABASE: name } };
 }
 
 export function quoteIdent(name: string): string {
