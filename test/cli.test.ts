@@ -130,6 +130,17 @@ describe.concurrent('usage errors: one line on stderr, exit 2, no stack', () => 
     );
   });
 
+  it("a framework that does not load from the project (not built, not installed) is the project's setup: one line with the fix", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollsafe-cli-'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop', private: true, dependencies: { 'node-pg-migrate': '^7' } }));
+    // An installed package whose entry was never built, as in a checkout of the framework's own repository.
+    mkdirSync(join(dir, 'node_modules', 'node-pg-migrate'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules', 'node-pg-migrate', 'package.json'), JSON.stringify({ name: 'node-pg-migrate', version: '7.9.1', main: 'dist/index.js' }));
+    mkdirSync(join(dir, 'migrations'));
+    writeFileSync(join(dir, 'migrations', '1700000000000_users.js'), "exports.up = (pgm) => { pgm.createTable('users', { id: 'id' }, { ifNotExists: true }); };\nexports.down = (pgm) => { pgm.dropTable('users', { ifExists: true }); };\n");
+    await expectOneLineError(rollsafe(['lint', '--all'], dir), /^rollsafe: cannot load node-pg-migrate for the migrations in .*migrations: Cannot find module .*dist\/index\.js.*; install the project's dependencies/);
+  });
+
   it('--debug adds the stack trace', async () => {
     const run = await rollsafe(['lint', '--all', '--debug', '--config', 'ci/rollsafe.json'], tempProject());
     expect(run.code).toBe(2);

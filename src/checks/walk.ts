@@ -120,8 +120,12 @@ export async function walkSet(
               requireFromProject: <T>(specifier: string) => requireFromProject<T>(specifier, set.projectDir),
             }),
           );
-      creatingRunner.catch(() => undefined);
-      const [engine, runner, replayCache] = await Promise.all([booting, creatingRunner, ReplayCache.open(set, name)]);
+      // A framework that does not load (not installed, not built) is the project's setup, said in one line.
+      const creatingRunnerOrSetupError = creatingRunner.catch((error: unknown) => {
+        throw frameworkLoadError(set, error);
+      });
+      creatingRunnerOrSetupError.catch(() => undefined);
+      const [engine, runner, replayCache] = await Promise.all([booting, creatingRunnerOrSetupError, ReplayCache.open(set, name)]);
       state = { engine, runner, replayCache, applied: 0 };
       engines.set(name, state);
     }
@@ -284,6 +288,17 @@ export async function walkSet(
     sandbox?.close();
     void starting?.then((started) => started.close(), () => undefined);
   }
+}
+
+/** Why the framework's runner could not be made: the project's setup (rollsafe's own errors keep their kind). */
+function frameworkLoadError(set: MigrationSet, error: unknown): Error {
+  if (error instanceof Error && ['SetupError', 'FrameworkVersionError', 'ConfigError'].includes(error.name)) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const missing = code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(messageOf(error));
+  if (!missing) return error instanceof Error ? error : new Error(String(error));
+  return new SetupError(
+    `cannot load ${set.framework} for the migrations in ${set.dir}: ${messageOf(error)}; install the project's dependencies (npm ci) so that ${set.framework} resolves from ${set.projectDir}`,
+  );
 }
 
 /** One line for a finding, even from an error whose message is empty or opens with a blank line. */
