@@ -31,6 +31,7 @@ const textConcat = 'pg-mem concatenates text with text only; Postgres concatenat
 const alterTypeUsing = 'pg-mem cannot parse ALTER COLUMN … TYPE … USING';
 const substrVarchar = 'pg-mem has no substr() on varchar';
 const knownDivergences: Record<string, string> = {
+  'diesel/mistakes/2024-03-01-080000_index_invoices_total/up.sql: engine-unsupported@2 -> up-runs@2': concurrentlyInTransaction,
   'alembic/data/versions/d400_round_totals.py: engine-unsupported@17 -> idempotent-up@20': alembicReads,
   'alembic/data/versions/e500_seed_plans.py: engine-unsupported@20 -> clean': alembicReads,
   'dbmate/data/20240602090000_total_in_thousandths.sql: engine-unsupported@2 -> idempotent-down@5,idempotent-up@2': alterTypeUsing,

@@ -26,7 +26,7 @@ export async function createPgliteEngine(options: PgliteEngineOptions = {}): Pro
   const extensions = await loadExtensions(options.extensions);
   const db = await startFromCache(pglite, extensions, options.cacheDir ?? defaultCacheDir());
 
-  const session = new SavepointSession((sql) => db.exec(sql));
+  const session = new SavepointSession((sql, params) => (params ? db.query(sql, params) : db.exec(sql)));
   const engine: Engine = {
     name: 'pglite',
     async query(sql, params) {

@@ -143,7 +143,7 @@ export async function createPostgresEngine({ databaseUrl }: PostgresEngineOption
   // Templates kept by the URL's user hold objects the sandbox role cannot alter: each kind has its own.
   const templateKey = (key: string) => (sandboxLogin ? `r${key}` : key);
 
-  const session = new SavepointSession(async (sql) => (await ready()).query(sql));
+  const session = new SavepointSession(async (sql, params) => (await ready()).query(sql, params));
   const engine: Engine = {
     name: 'postgres',
     async query(sql, params) {

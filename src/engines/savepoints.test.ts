@@ -30,6 +30,22 @@ describe('checkpoints on real Postgres (PGlite)', () => {
     expect(await tables()).toEqual(['after_restore', 'kept']);
   });
 
+  it('restore puts sequences back where they were (nextval is outside transactions), as a replay from empty would', async () => {
+    await engine.reset();
+    await engine.query('create table accounts (id serial primary key, name text)');
+    await engine.query("insert into accounts (name) values ('kept')");
+    const checkpoint = await engine.checkpoint!();
+    await engine.query("insert into accounts (name) values ('a'), ('b'), ('c')");
+    await engine.query('create sequence made_after');
+    await checkpoint.restore();
+    const { rows } = await engine.query("insert into accounts (name) values ('next') returning id");
+    expect(rows).toEqual([{ id: 2 }]);
+    await engine.query("insert into accounts (name) values ('x'), ('y')");
+    await checkpoint.end(false);
+    const after = await engine.query("insert into accounts (name) values ('after end') returning id");
+    expect(after.rows).toEqual([{ id: 2 }]);
+  });
+
   it('end(false) goes back to the checkpoint; a failed statement outside a transaction leaves the session usable', async () => {
     await engine.reset();
     const checkpoint = await engine.checkpoint!();

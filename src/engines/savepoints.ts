@@ -10,6 +10,12 @@ const outer = 'rollsafe_checkpoint';
 const statementPoint = 'rollsafe_statement';
 const ownTransaction = 'rollsafe_migration_transaction';
 
+/** Every sequence's position: what restoring a checkpoint must give back, as a replay from empty would. */
+const sequenceValues = `select format('%I.%I', schemaname, sequencename) as name, last_value::text as last_value, start_value::text as start_value from pg_sequences`;
+const restoreSequences = `select setval(t.name::regclass, coalesce(t.last_value, t.start_value)::bigint, t.last_value is not null)
+  from json_to_recordset($1::json) as t(name text, last_value text, start_value text)
+  where to_regclass(t.name) is not null`;
+
 /** What a statement that cannot run inside a transaction answers: the checkpoint cannot hold it. */
 const refusedInTransaction = /cannot run inside a transaction block|cannot be executed from a function|unsafe use of new value|cannot be run inside a transaction/i;
 
@@ -26,6 +32,8 @@ export class SavepointSession {
   async begin(): Promise<Checkpoint> {
     await this.run('begin');
     await this.run(`savepoint ${outer}`);
+    // Sequences are outside transactions: ROLLBACK TO keeps what nextval() took since, so their values are put back by hand.
+    const sequences = JSON.stringify(((await this.run(sequenceValues, [])) as { rows: unknown[] }).rows);
     this.open = true;
     this.own = false;
     this.ownAborted = false;
@@ -40,12 +48,15 @@ export class SavepointSession {
         session.own = false;
         session.ownAborted = false;
         await session.run(`rollback to savepoint ${outer}`);
+        await session.run(restoreSequences, [sequences]);
       },
       end: async (keep) => {
         if (!session.open) return;
         session.open = false;
         session.own = false;
-        await session.run(keep && !session.broken ? 'commit' : 'rollback');
+        if (keep && !session.broken) return void (await session.run('commit'));
+        await session.run('rollback');
+        await session.run(restoreSequences, [sequences]);
       },
     };
   }
