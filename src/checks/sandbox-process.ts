@@ -10,7 +10,7 @@ import { connectRpc, serializeError } from './rpc.js';
 import { createPgDriver, type DriverQueryResult } from '../engines/pg-driver.js';
 import { loadAdapter } from '../frameworks/index.js';
 import type { FrameworkAdapter } from '../frameworks/adapter.js';
-import { importMigration, MigrationLoadError, requireFromProject } from '../load/index.js';
+import { migrationImporter, MigrationLoadError, requireFromProject } from '../load/index.js';
 import { installTranspiler } from '../load/transpile.js';
 import type { Direction, Engine, EngineName, MigrationRunner, MigrationSet, ProtocolResult, RunReport, SandboxViolation } from '../types.js';
 
@@ -37,12 +37,7 @@ installTranspiler();
 
 let set: MigrationSet;
 let adapter: FrameworkAdapter;
-const imports = new Map<string, Promise<Record<string, unknown>>>();
-const importOnce = (path: string) => {
-  let loaded = imports.get(path);
-  if (!loaded) imports.set(path, (loaded = importMigration(path, set.projectDir)));
-  return loaded;
-};
+const importOnce = migrationImporter(() => set.projectDir);
 const runners = new Map<number, MigrationRunner>();
 /** Each runner's engine stand-in, watched for the queries a step leaves floating (their origin is known only here). */
 const watches = new Map<number, FloatingWatch>();

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { createEngine } from '../engines/index.js';
 import { loadAdapter } from '../frameworks/index.js';
-import { importMigration, MigrationLoadError, requireFromProject } from '../load/index.js';
+import { migrationImporter, MigrationLoadError, requireFromProject } from '../load/index.js';
 import type { Engine, EngineName, MigrationFile, MigrationRunner, MigrationSet, ProtocolResult, ProtocolStepName } from '../types.js';
 import type { HistoryVerdict } from './history.js';
 import { catchUnhandledRejections } from './floating.js';
@@ -82,12 +82,7 @@ export async function walkSet(
   let primary = input.engine;
   const adapter = starting ? undefined : frameworkAdapter;
   let sandbox: SandboxedProcess | undefined;
-  const imports = new Map<string, Promise<Record<string, unknown>>>();
-  const importOnce = (path: string) => {
-    let loaded = imports.get(path);
-    if (!loaded) imports.set(path, (loaded = importMigration(path, set.projectDir)));
-    return loaded;
-  };
+  const importOnce = migrationImporter(() => set.projectDir);
   const engines = new Map<EngineName, EngineState>();
 
   async function stateOf(name: EngineName): Promise<EngineState> {

@@ -273,3 +273,13 @@ export function callerIn(file: string): SourceLocation | undefined {
 export function firstParagraph(message: string): string {
   return message.split(/\n\s*\n/)[0].trim();
 }
+
+/** importMigration memoised per path: each migration module loads once per walk, however often it runs. */
+export function migrationImporter(projectDir: () => string): (path: string) => Promise<Record<string, unknown>> {
+  const imports = new Map<string, Promise<Record<string, unknown>>>();
+  return (path) => {
+    let loaded = imports.get(path);
+    if (!loaded) imports.set(path, (loaded = importMigration(path, projectDir())));
+    return loaded;
+  };
+}
